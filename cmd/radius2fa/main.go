@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage:
+  radius2fa serve --config FILE
+  radius2fa check-config --config FILE
+  radius2fa user enroll USER --config FILE [--no-directory] [--qr FILE.png]
+`
+
+// errUsage marks a command line mistake: usage is printed, exit status 2.
+var errUsage = errors.New("usage")
+
+// cli runs one command and returns the process exit status.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stderr)
+	case "check-config":
+		err = cmdCheckConfig(args[1:], stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "radius2fa: %v\n%s", err, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "radius2fa: %v\n", err)
+		return 1
+	}
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments ("user enroll alice --config f") and returns the
+// positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// configFlag adds the --config flag every command has.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "/etc/radius2fa/config.yaml", "configuration file")
+}
+
+func noPositional(pos []string) error {
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, strings.Join(pos, " "))
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/radius2fa/radius2fa/config"
+)
+
+// Client finds users and checks their passwords in LDAP. It is safe for
+// concurrent use.
+type Client struct {
+	cfg      config.LDAP
+	log      *slog.Logger
+	servers  *servers
+	search   *pool // bound as the service account; never bound as a user
+	bind     *pool // user binds only; never searches
+	observer atomic.Pointer[observerBox]
+}
+
+// New checks cfg and returns a Client. It does not contact a server:
+// connections are opened on first use.
+func New(cfg config.LDAP, log *slog.Logger) (*Client, error) {
+	tlsConfigs, err := validate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	srv := &servers{startTLS: cfg.StartTLS, timeout: cfg.Timeout, log: log}
+	for i, u := range cfg.URLs {
+		srv.list = append(srv.list, &server{url: u, tls: tlsConfigs[i]})
+	}
+	c := &Client{cfg: cfg, log: log, servers: srv}
+	c.search = newPool("search", cfg.PoolSize, c.dialSearch)
+	c.bind = newPool("bind", cfg.PoolSize, srv.dial)
+	return c, nil
+}
+
+// SetObserver makes o receive a call per LDAP operation; nil stops that.
+func (c *Client) SetObserver(o Observer) {
+	if o == nil {
+		c.observer.Store(nil)
+		return
+	}
+	c.observer.Store(&observerBox{o: o})
+}
+
+// PoolStats describes the search pool (service account) and the bind pool
+// (user binds).
+func (c *Client) PoolStats() (search, bind PoolStats) {
+	return c.search.stats(), c.bind.stats()
+}
+
+// Close closes the idle connections and makes later calls fail with
+// ErrClosed; connections in use close when their operation ends.
+func (c *Client) Close() error {
+	c.search.close()
+	c.bind.close()
+	return nil
+}
+
+// Authenticate finds user and checks password. A blank password, an
+// unknown user and a wrong password are (…, false, nil); a blank password
+// is refused before any LDAP traffic, since an empty simple bind would be an
+// unauthenticated bind that "succeeds". The Identity is returned whenever
+// the user was found, also with a wrong password, so that failures can be
+// counted under the canonical id.
+func (c *Client) Authenticate(ctx context.Context, user, password string) (Identity, bool, error) {
+	if strings.TrimSpace(password) == "" {
+		c.log.Debug("ldap: blank password refused", "user", user)
+		return Identity{}, false, nil
+	}
+	id, found, err := c.Lookup(ctx, user)
+	if err != nil || !found {
+		return Identity{}, false, err
+	}
+	ok, err := c.CheckPassword(ctx, id.DN, password)
+	if err != nil {
+		return id, false, err
+	}
+	return id, ok, nil
+}
+
+// dialSearch opens a search connection bound as the service account
+// (anonymous when ldap.bind_dn is empty).
+func (c *Client) dialSearch(ctx context.Context) (*pconn, error) {
+	pc, err := c.servers.dial(ctx)
+	if err != nil || c.cfg.BindDN == "" {
+		return pc, err
+	}
+	err = pc.do(ctx, c.cfg.Timeout, func(l *ldap.Conn) error {
+		return l.Bind(c.cfg.BindDN, c.cfg.BindPassword)
+	})
+	if err != nil {
+		broken := pc.broken
+		pc.close()
+		if ctx.Err() == nil && broken {
+			c.servers.markDown(pc.server, err)
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return nil, fmt.Errorf("bind as service account %s: %w", c.cfg.BindDN, err)
+	}
+	return pc, nil
+}

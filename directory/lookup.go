@@ -1,0 +1,97 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Lookup finds user (normalised, escaped into ldap.user_filter) as the
+// service account. An empty name or no matching entry is (Identity{},
+// false, nil); several matching entries are an error wrapping ErrAmbiguous.
+func (c *Client) Lookup(ctx context.Context, user string) (Identity, bool, error) {
+	name := Normalize(user, c.cfg.StripRealm)
+	if name == "" {
+		return Identity{}, false, nil
+	}
+	filter := strings.ReplaceAll(c.cfg.UserFilter, "{user}", ldap.EscapeFilter(name))
+	attrs := []string{c.cfg.UserIDAttribute}
+	if c.cfg.GroupBaseDN == "" && c.cfg.GroupAttribute != "" {
+		attrs = append(attrs, c.cfg.GroupAttribute)
+	}
+	// A size limit of 2 is enough to tell "one" from "several".
+	entries, err := c.doSearch(ctx, ldap.ScopeWholeSubtree, c.cfg.BaseDN, filter, 2, attrs)
+	switch {
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || len(entries) > 1:
+		return Identity{}, false, fmt.Errorf("look up %q with %s: %w", name, filter, ErrAmbiguous)
+	case err != nil:
+		return Identity{}, false, fmt.Errorf("look up %q: %w", name, err)
+	case len(entries) == 0:
+		c.log.Debug("ldap: no such user", "user", name)
+		return Identity{}, false, nil
+	}
+	id, err := c.identity(ctx, entries[0])
+	if err != nil {
+		return Identity{}, false, fmt.Errorf("look up %q: %w", name, err)
+	}
+	c.log.Debug("ldap: user found", "user", name, "id", id.ID, "dn", id.DN, "groups", len(id.Groups))
+	return id, true, nil
+}
+
+// identity builds the Identity of a user entry, searching its groups when
+// ldap.group_base_dn is set.
+func (c *Client) identity(ctx context.Context, e *ldap.Entry) (Identity, error) {
+	ids := e.GetEqualFoldAttributeValues(c.cfg.UserIDAttribute)
+	if len(ids) == 0 || strings.TrimSpace(ids[0]) == "" {
+		return Identity{}, fmt.Errorf("entry %s has no %s", e.DN, c.cfg.UserIDAttribute)
+	}
+	id := Identity{ID: strings.ToLower(ids[0]), DN: e.DN}
+	if c.cfg.GroupBaseDN == "" {
+		if c.cfg.GroupAttribute != "" {
+			id.Groups = e.GetEqualFoldAttributeValues(c.cfg.GroupAttribute)
+		}
+		return id, nil
+	}
+	filter := strings.ReplaceAll(c.cfg.GroupFilter, "{dn}", ldap.EscapeFilter(e.DN))
+	groups, err := c.doSearch(ctx, ldap.ScopeWholeSubtree, c.cfg.GroupBaseDN, filter, 0, []string{"1.1"})
+	if err != nil {
+		return Identity{}, fmt.Errorf("groups of %s: %w", e.DN, err)
+	}
+	for _, g := range groups {
+		id.Groups = append(id.Groups, g.DN)
+	}
+	return id, nil
+}
+
+// Ping reads ldap.base_dn as the service account: nil means a server
+// answers and the account works (for readiness checks).
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.doSearch(ctx, ldap.ScopeBaseObject, c.cfg.BaseDN, "(objectClass=*)", 1, []string{"1.1"})
+	if err != nil {
+		return fmt.Errorf("ping ldap: %w", err)
+	}
+	return nil
+}
+
+// doSearch searches on the search pool, as the service account; limit 0
+// means the server's limit.
+func (c *Client) doSearch(ctx context.Context, scope int, base, filter string, limit int, attrs []string) ([]*ldap.Entry, error) {
+	timeLimit := int(math.Ceil(c.cfg.Timeout.Seconds()))
+	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, limit, timeLimit, false, filter, attrs, nil)
+	var res *ldap.SearchResult
+	start := time.Now()
+	err := c.withConn(ctx, c.search, func(l *ldap.Conn) error {
+		var err error
+		res, err = l.Search(req)
+		return err
+	})
+	c.observeSearch(start, err)
+	if err != nil {
+		return nil, err
+	}
+	return res.Entries, nil
+}

@@ -1,0 +1,45 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// withConn runs op on a connection from p. When the connection fails at
+// the transport level (a stale idle connection, a server restart) op runs
+// once more on a freshly dialed connection, possibly to the next server; an
+// LDAP result such as invalid credentials is never retried. A server that
+// did not answer in time is put in back-off and the retry happens only if
+// another server is up, so a hung server costs one timeout, not two.
+func (c *Client) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) error) error {
+	for attempt := 0; ; attempt++ {
+		pc, err := p.get(ctx, attempt > 0)
+		if err != nil {
+			return err
+		}
+		err = pc.do(ctx, c.cfg.Timeout, op)
+		p.put(pc)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return context.Cause(ctx)
+		case !pc.broken:
+			return err // the server answered
+		}
+		url := c.servers.list[pc.server].url
+		err = fmt.Errorf("%w: %s: %w", ErrUnavailable, url, err)
+		if timedOut(err) {
+			c.servers.markDown(pc.server, err)
+			if !c.servers.othersUp(pc.server) {
+				return err
+			}
+		}
+		if attempt > 0 {
+			return err
+		}
+		c.log.Debug("ldap: connection failed, retrying on a new one", "pool", p.name, "url", url, "err", err)
+	}
+}

@@ -1,0 +1,31 @@
+module github.com/radius2fa/radius2fa
+
+go 1.26.0
+
+require (
+	github.com/boombuler/barcode v1.1.0
+	github.com/go-ldap/ldap/v3 v3.4.15
+	github.com/go-viper/mapstructure/v2 v2.4.0
+	github.com/pquerna/otp v1.5.0
+	github.com/spf13/viper v1.21.0
+	go.etcd.io/bbolt v1.5.0
+	layeh.com/radius v0.0.0-20231213012653-1006025d24f8
+)
+
+require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	github.com/fsnotify/fsnotify v1.9.0 // indirect
+	github.com/go-asn1-ber/asn1-ber v1.5.8 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
+	github.com/sagikazarmark/locafero v0.11.0 // indirect
+	github.com/sourcegraph/conc v0.3.1-0.20240121214520-5f936abd7ae8 // indirect
+	github.com/spf13/afero v1.15.0 // indirect
+	github.com/spf13/cast v1.10.0 // indirect
+	github.com/spf13/pflag v1.0.10 // indirect
+	github.com/subosito/gotenv v1.6.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.4 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/text v0.40.0 // indirect
+)

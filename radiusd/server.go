@@ -1,0 +1,320 @@
+package radiusd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/radius2fa/radius2fa/config"
+	"github.com/radius2fa/radius2fa/directory"
+	"github.com/radius2fa/radius2fa/store"
+)
+
+// Directory finds users and checks their passwords.
+type Directory interface {
+	// Lookup finds user; false means no such user.
+	Lookup(ctx context.Context, user string) (directory.Identity, bool, error)
+	// CheckPassword binds as dn; false means a wrong password.
+	CheckPassword(ctx context.Context, dn, password string) (bool, error)
+}
+
+var _ Directory = (*directory.Client)(nil)
+
+// Enrollments is what the server needs of the store.
+type Enrollments interface {
+	Get(ctx context.Context, user string) (store.UserState, error)
+	AcceptStep(ctx context.Context, user string, enrollmentID, step uint64, now time.Time) error
+	RecordFailure(ctx context.Context, user string, now time.Time, l store.Lockout) (store.UserState, error)
+}
+
+var _ Enrollments = (store.Store)(nil)
+
+// Options are the server's collaborators and tuning knobs.
+type Options struct {
+	Directory Directory
+	Store     Enrollments
+	Logger    *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Workers handle requests concurrently on each listener; 0 → 256.
+	Workers int
+	// Queue holds datagrams waiting for a worker; 0 → 4096. Beyond it
+	// datagrams are dropped (the NAS retransmits).
+	Queue int
+	// RequestTimeout bounds the handling of one request; 0 → 10s.
+	RequestTimeout time.Duration
+	// CacheTTL is how long a response is kept for retransmits; 0 → 10s.
+	CacheTTL time.Duration
+}
+
+// Server answers RADIUS requests. Its configuration can be replaced while
+// it serves (Reload); a request in flight finishes with the configuration
+// it started with.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	rt       atomic.Pointer[runtimeConfig]
+	cache    *dupCache
+	dropLog  *rateLimiter
+	maSeen   sync.Map // maSeenKey → struct{}: sources that sent a valid Message-Authenticator
+	counters counters
+}
+
+type maSeenKey struct {
+	client string
+	addr   netip.Addr
+}
+
+// runtimeConfig is the part of the configuration the request path reads,
+// compiled once per load.
+type runtimeConfig struct {
+	clients          clientTable
+	policy           policy
+	msgs             messages
+	totp             config.TOTP
+	lockout          store.Lockout
+	challengeTimeout time.Duration
+}
+
+func compile(cfg *config.Config) *runtimeConfig {
+	return &runtimeConfig{
+		clients:          newClientTable(cfg.Radius.Clients),
+		policy:           newPolicy(cfg.Policy),
+		msgs:             newMessages(cfg.Messages, cfg.Enroll.PublicURL),
+		totp:             cfg.TOTP,
+		lockout:          store.Lockout{MaxFailures: cfg.Lockout.MaxFailures, Duration: cfg.Lockout.Duration},
+		challengeTimeout: cfg.Radius.ChallengeTimeout,
+	}
+}
+
+// New returns a server for a validated configuration.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	if opts.Directory == nil || opts.Store == nil {
+		return nil, errors.New("radiusd: a directory and a store are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 256
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 4096
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 10 * time.Second
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		now:     opts.Now,
+		cache:   newDupCache(opts.CacheTTL),
+		dropLog: newRateLimiter(time.Minute, 10000),
+	}
+	s.rt.Store(compile(cfg))
+	return s, nil
+}
+
+// Reload replaces the clients, policy, messages and TOTP settings for
+// requests that arrive from now on. cfg must be valid.
+func (s *Server) Reload(cfg *config.Config) {
+	s.rt.Store(compile(cfg))
+}
+
+// job is one datagram waiting for a worker.
+type job struct {
+	buf  []byte
+	addr *net.UDPAddr
+}
+
+// Serve answers requests arriving on conn until ctx is cancelled, then
+// stops reading, lets the requests in flight finish and returns nil. conn
+// stays open; the caller closes it.
+func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
+	jobs := make(chan *job, s.opts.Queue)
+
+	var wg sync.WaitGroup
+	for range s.opts.Workers {
+		wg.Go(func() {
+			for j := range jobs {
+				s.handle(conn, j)
+			}
+		})
+	}
+	sweepDone := make(chan struct{})
+	wg.Go(func() { s.sweepLoop(ctx, sweepDone) })
+
+	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
+	defer stop()
+
+	var err error
+	buf := make([]byte, radius.MaxPacketLength+1)
+	for {
+		n, addr, rerr := conn.ReadFrom(buf)
+		if rerr != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("radiusd: read: %w", rerr)
+			}
+			break
+		}
+		udp, ok := addr.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		s.counters.received.Add(1)
+		select {
+		case jobs <- &job{buf: append([]byte(nil), buf[:n]...), addr: udp}:
+		default:
+			s.drop(dropQueueFull, udp.AddrPort().Addr(), "")
+		}
+	}
+	close(jobs)
+	close(sweepDone)
+	wg.Wait()
+	return err
+}
+
+func (s *Server) sweepLoop(ctx context.Context, done <-chan struct{}) {
+	t := time.NewTicker(s.opts.CacheTTL / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.cache.sweep(s.now())
+		}
+	}
+}
+
+// handle answers one datagram, or drops it.
+func (s *Server) handle(conn net.PacketConn, j *job) {
+	src := j.addr.AddrPort()
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	defer func() {
+		if r := recover(); r != nil {
+			s.counters.drops[dropPanic].Add(1)
+			s.log.Error("panic while handling a request", "src", src.String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+
+	rt := s.rt.Load()
+	cl := rt.clients.lookup(src.Addr())
+	if cl == nil {
+		s.drop(dropUnknownClient, src.Addr(), "")
+		return
+	}
+	raw := j.buf
+	if l := packetLength(raw); l < headerLen || l > len(raw) {
+		s.drop(dropMalformed, src.Addr(), cl.name)
+		return
+	}
+	raw = raw[:packetLength(raw)]
+	pkt, err := radius.Parse(raw, cl.secret)
+	if err != nil {
+		s.drop(dropMalformed, src.Addr(), cl.name)
+		return
+	}
+	if pkt.Code != radius.CodeAccessRequest {
+		s.drop(dropUnexpectedCode, src.Addr(), cl.name)
+		return
+	}
+	authenticated, cause := s.checkAuthenticator(cl, src.Addr(), raw, pkt)
+	if cause >= 0 {
+		s.drop(cause, src.Addr(), cl.name)
+		return
+	}
+
+	key := cacheKey{src: src, id: pkt.Identifier, auth: pkt.Authenticator}
+	switch state, resp := s.cache.begin(key, s.now()); state {
+	case cacheReplay:
+		s.counters.cacheHits.Add(1)
+		s.write(conn, resp, j.addr)
+		return
+	case cacheInFlight:
+		s.counters.drops[dropInFlight].Add(1)
+		return
+	}
+	finished := false
+	defer func() {
+		if !finished { // panicked: retransmits of this request stay unanswered
+			s.cache.finish(key, nil, s.now())
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
+	defer cancel()
+	resp := s.access(ctx, rt, cl, pkt, src, authenticated)
+	// Cache first, then send: a retransmit racing the answer must find it.
+	s.cache.finish(key, resp, s.now())
+	finished = true
+	if resp != nil {
+		s.write(conn, resp, j.addr)
+	}
+}
+
+// checkAuthenticator applies the Message-Authenticator rules (RFC 3579,
+// BlastRADIUS): a wrong one is always dropped; a missing one is dropped
+// when the client requires it, when the source has sent valid ones before
+// (auto), or when the request carries Proxy-State and the client is not a
+// proxy. It returns whether the request is authenticated, or a drop cause
+// (-1 for none).
+func (s *Server) checkAuthenticator(cl *client, src netip.Addr, raw []byte, pkt *radius.Packet) (bool, dropCause) {
+	present, valid := messageAuthenticator(raw, cl.secret)
+	switch {
+	case present && !valid:
+		return false, dropBadAuthenticator
+	case present:
+		if cl.requireMA == config.RequireMAAuto {
+			s.maSeen.LoadOrStore(maSeenKey{cl.name, src}, struct{}{})
+		}
+		return true, -1
+	case cl.requireMA == config.RequireMAYes:
+		return false, dropMissingAuthenticator
+	case cl.requireMA == config.RequireMAAuto && s.sawAuthenticator(cl, src):
+		return false, dropMissingAuthenticator
+	}
+	if _, ok := pkt.Lookup(rfc2865.ProxyState_Type); ok && !cl.proxy {
+		return false, dropProxyState
+	}
+	return false, -1
+}
+
+func (s *Server) sawAuthenticator(cl *client, src netip.Addr) bool {
+	_, ok := s.maSeen.Load(maSeenKey{cl.name, src})
+	return ok
+}
+
+func (s *Server) write(conn net.PacketConn, b []byte, to *net.UDPAddr) {
+	if _, err := conn.WriteTo(b, to); err != nil {
+		s.log.Warn("cannot send response", "dst", to.String(), "err", err)
+	}
+}
+
+// drop counts a datagram left unanswered and logs it at most once a minute
+// per source.
+func (s *Server) drop(cause dropCause, src netip.Addr, clientName string) {
+	s.counters.drops[cause].Add(1)
+	if ok, suppressed := s.dropLog.allow(src, s.now()); ok {
+		s.log.Warn("dropped request", "reason", cause.String(), "src", src.String(), "client", clientName, "suppressed_since_last", suppressed)
+	}
+}

@@ -1,0 +1,92 @@
+package store_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/radius2fa/radius2fa/store"
+)
+
+// benchStore opens a store in a temporary directory (real file, real
+// fsync) with n enrolled users u0000… and returns their enrollment ids.
+func benchStore(b *testing.B, n int) (*store.Bolt, []uint64) {
+	b.Helper()
+	dir := b.TempDir()
+	s, err := store.Open(dir+"/bench.db", store.Options{KeyFile: dir + "/bench.key"})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	ids := make([]uint64, n)
+	for i := range ids {
+		if ids[i], err = s.Enroll(b.Context(), enrollment(fmt.Sprintf("u%04d", i), "12345678901234567890")); err != nil {
+			b.Fatalf("Enroll: %v", err)
+		}
+	}
+	return s, ids
+}
+
+// reportCommits adds the mean number of commits (fsyncs) per op.
+func reportCommits(b *testing.B, s *store.Bolt, before store.Stats) {
+	after := s.Stats()
+	b.ReportMetric(float64(after.Commits-before.Commits)/float64(b.N), "commits/op")
+}
+
+// BenchmarkAcceptStep is one login at a time: the latency of one commit.
+func BenchmarkAcceptStep(b *testing.B) {
+	s, ids := benchStore(b, 1)
+	now := time.Now()
+	b.ReportAllocs()
+	before := s.Stats()
+	step := uint64(0)
+	for b.Loop() {
+		step++
+		if err := s.AcceptStep(b.Context(), "u0000", ids[0], step, now); err != nil {
+			b.Fatalf("AcceptStep: %v", err)
+		}
+	}
+	reportCommits(b, s, before)
+}
+
+// BenchmarkAcceptStepParallel is many concurrent logins of distinct
+// users; group commit shares each fsync among them.
+func BenchmarkAcceptStepParallel(b *testing.B) {
+	for _, par := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("goroutines=%dxGOMAXPROCS", par), func(b *testing.B) {
+			s, ids := benchStore(b, 1024)
+			now := time.Now()
+			var next atomic.Int64
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			before := s.Stats()
+			b.RunParallel(func(pb *testing.PB) {
+				u := int(next.Add(1)-1) % len(ids)
+				user := fmt.Sprintf("u%04d", u)
+				step := uint64(0)
+				for pb.Next() {
+					step++
+					if err := s.AcceptStep(b.Context(), user, ids[u], step, now); err != nil {
+						b.Errorf("AcceptStep(%s): %v", user, err)
+						return
+					}
+				}
+			})
+			reportCommits(b, s, before)
+		})
+	}
+}
+
+// BenchmarkGet reads one user's state and opens the secret; no fsync.
+func BenchmarkGet(b *testing.B) {
+	s, _ := benchStore(b, 100)
+	b.ReportAllocs()
+	var i int
+	for b.Loop() {
+		i++
+		if _, err := s.Get(b.Context(), fmt.Sprintf("u%04d", i%100)); err != nil {
+			b.Fatalf("Get: %v", err)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configure Open.
+type Options struct {
+	// KeyFile is the file holding the 32-byte AES-256 key as 64 hex
+	// characters and an optional newline. Required. When it is missing
+	// and the database is new, a random key is written there (mode 0600).
+	KeyFile string
+	// LockTimeout is how long Open waits for the database file lock held
+	// by another process; 0 means 1s.
+	LockTimeout time.Duration
+	// Logger receives the store's log lines; nil discards them.
+	Logger *slog.Logger
+}
+
+// defaultLockTimeout applies when Options.LockTimeout is zero.
+const defaultLockTimeout = time.Second
+
+// Bolt is the Store kept in one bbolt file. Writes go through a group
+// committer (see Store); reads are read-only transactions that do not
+// wait for writes.
+type Bolt struct {
+	db     *bolt.DB
+	path   string
+	sealer sealer
+	log    *slog.Logger
+
+	queue   chan *op
+	stopped chan struct{} // closed when the committer has exited
+
+	mu     sync.RWMutex // guards closed; held for reading while using db
+	closed bool
+
+	commits atomic.Uint64
+	ops     atomic.Uint64
+}
+
+var _ Store = (*Bolt)(nil)
+
+// Open opens the store at path, creating the file (mode 0600) and its
+// directory (mode 0700) when missing, and loads or creates the
+// encryption key. It fails with an error matching ErrInUse when another
+// process holds the file for longer than opts.LockTimeout, and with one
+// matching ErrWrongKey when the key is not the one the database was
+// created with.
+func Open(path string, opts Options) (*Bolt, error) {
+	if opts.KeyFile == "" {
+		return nil, fmt.Errorf("store %s: no encryption key file given", path)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, newOpenError(fmt.Sprintf("store %s: database is in use by another process (is \"radius2fa serve\" running?)", path), ErrInUse, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	s, err := prepare(db, path, opts.KeyFile, log)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	b := &Bolt{
+		db:      db,
+		path:    path,
+		sealer:  s,
+		log:     log,
+		queue:   make(chan *op, maxBatch),
+		stopped: make(chan struct{}),
+	}
+	go b.commitLoop()
+	return b, nil
+}
+
+// Path returns the database file's path.
+func (b *Bolt) Path() string { return b.path }
+
+// Stats counts the store's write activity since Open.
+type Stats struct {
+	// Commits is the number of write transactions committed (or failed).
+	Commits uint64
+	// Ops is the number of writes they carried.
+	Ops uint64
+}
+
+// Stats returns the write counters; Ops/Commits is the mean batch size.
+func (b *Bolt) Stats() Stats {
+	return Stats{Commits: b.commits.Load(), Ops: b.ops.Load()}
+}
+
+// Close commits the writes already submitted, stops the committer and
+// closes the file. Calls after Close return ErrClosed; Close itself may
+// be called again and then does nothing.
+func (b *Bolt) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.queue)
+	b.mu.Unlock()
+	<-b.stopped
+	if err := b.db.Close(); err != nil {
+		return fmt.Errorf("store %s: close: %w", b.path, err)
+	}
+	return nil
+}
+
+// view runs fn in a read-only transaction unless the store is closed.
+func (b *Bolt) view(fn func(bk buckets) error) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrClosed
+	}
+	return b.db.View(func(tx *bolt.Tx) error { return fn(bucketsOf(tx)) })
+}
+
+// Get implements Store. It opens the user's secret; a secret that does
+// not open for this user is an error matching ErrCorrupt.
+func (b *Bolt) Get(ctx context.Context, user string) (UserState, error) {
+	if err := ctx.Err(); err != nil {
+		return UserState{}, err
+	}
+	if err := validateUser(user); err != nil {
+		return UserState{}, err
+	}
+	var st UserState
+	err := b.view(func(bk buckets) error {
+		var err error
+		st, err = readState(bk, b.sealer, user)
+		return err
+	})
+	if err != nil {
+		return UserState{}, err
+	}
+	return st, nil
+}

@@ -1,0 +1,9 @@
+package store
+
+// Names of the database layout, for tests that edit the file directly.
+const (
+	BucketMeta        = bucketMeta
+	BucketEnrollments = bucketEnrollments
+	BucketSteps       = bucketSteps
+	SchemaKey         = schemaKey
+)
