@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/radius2fa/radius2fa/config"
 )
 
 func main() {
@@ -55,7 +57,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "radius2fa: %v\n%s", err, usage)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "radius2fa: %v\n", err)
+		printError(stderr, err)
 		return 1
 	}
 }
@@ -89,4 +91,17 @@ func noPositional(pos []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, strings.Join(pos, " "))
 	}
 	return nil
+}
+
+// printError prints err; a configuration error as one problem per line.
+func printError(w io.Writer, err error) {
+	var cerr *config.Error
+	if errors.As(err, &cerr) && len(cerr.Problems) > 0 {
+		fmt.Fprintf(w, "radius2fa: the configuration has %d problem(s):\n", len(cerr.Problems))
+		for _, p := range cerr.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		return
+	}
+	fmt.Fprintf(w, "radius2fa: %v\n", err)
 }
