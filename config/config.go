@@ -174,6 +174,7 @@ type Messages struct {
 	CodeReused         string `mapstructure:"code_reused"`
 	CodeMissing        string `mapstructure:"code_missing"`
 	CodePrompt         string `mapstructure:"code_prompt"`
+	ChallengeExpired   string `mapstructure:"challenge_expired"`
 	LockedOut          string `mapstructure:"locked_out"`
 	UnsupportedMethod  string `mapstructure:"unsupported_method"`
 	PasswordTooLong    string `mapstructure:"password_too_long"`

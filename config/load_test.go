@@ -258,6 +258,7 @@ func fullConfig(dir string) *Config {
 			CodeReused:         "This code was already used; wait for the next one.",
 			CodeMissing:        "Type your password followed by the {digits}-digit code.",
 			CodePrompt:         "Code from your authenticator app:",
+			ChallengeExpired:   "Too late; log in again.",
 			LockedOut:          "Too many wrong codes; try again in {minutes} minutes.",
 			UnsupportedMethod:  "{method} is not supported; use PAP.",
 			PasswordTooLong:    "Password and code are too long.",

@@ -6,26 +6,26 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
-	"layeh.com/radius/rfc2869"
 
 	"github.com/radius2fa/radius2fa/config"
+	"github.com/radius2fa/radius2fa/directory"
 	"github.com/radius2fa/radius2fa/store"
 	"github.com/radius2fa/radius2fa/totp"
 )
 
-// The path of one Access-Request, top to bottom: method and attribute
-// checks, the directory lookup, the policy, the password and the second
-// factor. Every request ends in exactly one verdict, logged as one audit
-// line.
+// The path of one Access-Request, top to bottom: attribute checks, the
+// answer to a challenge if the request carries a State, else the directory
+// lookup, the policy, the password and the second factor as the client's
+// mode asks for it. Every request ends in exactly one verdict, logged as
+// one audit line.
 
 // Reasons, as they appear in the audit log.
 const (
 	reasonOK                = "ok"
+	reasonCodeRequired      = "code_required"
 	reasonUnsupportedMethod = "unsupported_method"
 	reasonNoUserName        = "no_user_name"
 	reasonPasswordTooLong   = "password_too_long"
@@ -40,8 +40,19 @@ const (
 	reasonWrongCode         = "wrong_code"
 	reasonCodeReused        = "code_reused"
 	reasonLockedOut         = "locked_out"
+	reasonChallengeExpired  = "challenge_expired"
+	reasonChallengeClient   = "challenge_wrong_client"
+	reasonChallengeUser     = "challenge_wrong_user"
+	reasonTooManyAttempts   = "too_many_attempts"
 	reasonDirectoryError    = "directory_error"
 	reasonStoreError        = "store_error"
+)
+
+// Factors, as they appear in the audit log.
+const (
+	factorPassword = "password"
+	factorTOTP     = "totp"
+	factorRecovery = "recovery"
 )
 
 // verdict is the outcome of one request.
@@ -49,36 +60,51 @@ type verdict struct {
 	code   radius.Code // 0: drop
 	reason string
 	msg    string // Reply-Message
+	state  string // State of an Access-Challenge
 	user   string // canonical id once known, else the name as sent
 	rule   string
-	factor string // "password", "totp"
+	factor string
 	reply  config.Reply
 	err    error // what went wrong inside, for the log
+}
+
+// flow carries what every step of one request needs.
+type flow struct {
+	s   *Server
+	ctx context.Context
+	rt  *runtimeConfig
+	cl  *client
+	now time.Time
+}
+
+func (f *flow) reject(reason, text string, a msgArgs) verdict {
+	return verdict{code: radius.CodeAccessReject, reason: reason, msg: f.rt.msgs.render(text, a)}
+}
+
+// failed is the fail-closed answer when the directory or the store cannot
+// answer.
+func (f *flow) failed(reason string, err error) verdict {
+	v := f.reject(reason, f.rt.msgs.text.ServiceUnavailable, msgArgs{})
+	v.err = err
+	return v
+}
+
+func accept(factor string) verdict {
+	return verdict{code: radius.CodeAccessAccept, reason: reasonOK, factor: factor}
 }
 
 // access handles an Access-Request from cl and returns the encoded
 // response, or nil to send nothing.
 func (s *Server) access(ctx context.Context, rt *runtimeConfig, cl *client, pkt *radius.Packet, src netip.AddrPort, authenticated bool) []byte {
 	start := time.Now()
-	v := s.decide(ctx, rt, cl, pkt, authenticated, s.now())
+	f := &flow{s: s, ctx: ctx, rt: rt, cl: cl, now: s.now()}
+	v := f.decide(pkt, authenticated)
 	s.audit(cl, src, v, time.Since(start))
 	if v.code == 0 {
 		s.counters.drops[dropBadSecret].Add(1)
 		return nil
 	}
-	var attrs radius.Attributes
-	for _, part := range splitReplyMessage(v.msg) {
-		attrs = append(attrs, &radius.AVP{Type: rfc2865.ReplyMessage_Type, Attribute: radius.Attribute(part)})
-	}
-	if v.code == radius.CodeAccessAccept {
-		if v.reply.Class != "" {
-			attrs = append(attrs, &radius.AVP{Type: rfc2865.Class_Type, Attribute: radius.Attribute(v.reply.Class)})
-		}
-		if v.reply.FilterID != "" {
-			attrs = append(attrs, &radius.AVP{Type: rfc2865.FilterID_Type, Attribute: radius.Attribute(v.reply.FilterID)})
-		}
-	}
-	b, err := encodeResponse(v.code, pkt, attrs)
+	b, err := encodeResponse(v.code, pkt, v.attributes())
 	if err != nil {
 		s.log.Error("cannot encode response", "client", cl.name, "err", err)
 		return nil
@@ -94,61 +120,67 @@ func (s *Server) access(ctx context.Context, rt *runtimeConfig, cl *client, pkt 
 	return b
 }
 
-func (s *Server) decide(ctx context.Context, rt *runtimeConfig, cl *client, pkt *radius.Packet, authenticated bool, now time.Time) verdict {
-	msgs := rt.msgs
-	reject := func(reason, text string, a msgArgs) verdict {
-		return verdict{code: radius.CodeAccessReject, reason: reason, msg: msgs.render(text, a)}
+// attributes are the response's attributes besides the
+// Message-Authenticator and Proxy-State.
+func (v verdict) attributes() radius.Attributes {
+	var attrs radius.Attributes
+	for _, part := range splitReplyMessage(v.msg) {
+		attrs = append(attrs, &radius.AVP{Type: rfc2865.ReplyMessage_Type, Attribute: radius.Attribute(part)})
 	}
+	switch v.code {
+	case radius.CodeAccessChallenge:
+		attrs = append(attrs, &radius.AVP{Type: rfc2865.State_Type, Attribute: radius.Attribute(v.state)})
+	case radius.CodeAccessAccept:
+		if v.reply.Class != "" {
+			attrs = append(attrs, &radius.AVP{Type: rfc2865.Class_Type, Attribute: radius.Attribute(v.reply.Class)})
+		}
+		if v.reply.FilterID != "" {
+			attrs = append(attrs, &radius.AVP{Type: rfc2865.FilterID_Type, Attribute: radius.Attribute(v.reply.FilterID)})
+		}
+	}
+	return attrs
+}
 
+func (f *flow) decide(pkt *radius.Packet, authenticated bool) verdict {
+	text := &f.rt.msgs.text
 	if method := unsupportedMethod(pkt); method != "" {
-		v := reject(reasonUnsupportedMethod, msgs.text.UnsupportedMethod, msgArgs{method: method})
+		v := f.reject(reasonUnsupportedMethod, text.UnsupportedMethod, msgArgs{method: method})
 		v.err = errors.New("method " + method)
 		return v
 	}
 	name, err := rfc2865.UserName_LookupString(pkt)
 	if err != nil || strings.TrimSpace(name) == "" {
-		return reject(reasonNoUserName, msgs.text.WrongPassword, msgArgs{})
+		return f.reject(reasonNoUserName, text.WrongPassword, msgArgs{})
 	}
 	rawPassword, _ := pkt.Lookup(rfc2865.UserPassword_Type)
 	if len(rawPassword) > maxPasswordLen {
-		return named(reject(reasonPasswordTooLong, msgs.text.PasswordTooLong, msgArgs{}), name)
+		return named(f.reject(reasonPasswordTooLong, text.PasswordTooLong, msgArgs{}), name)
 	}
 	password, err := rfc2865.UserPassword_LookupString(pkt)
 	if err != nil {
-		return named(reject(reasonMalformedPassword, msgs.text.WrongPassword, msgArgs{}), name)
+		return named(f.reject(reasonMalformedPassword, text.WrongPassword, msgArgs{}), name)
 	}
 	if !authenticated && !plausiblePassword(password) {
 		// Without a Message-Authenticator this is the only sign of a
 		// wrong shared secret: the password decodes to binary noise.
 		return verdict{reason: reasonBadSecret, user: name}
 	}
+	if state, ok := pkt.Lookup(rfc2865.State_Type); ok {
+		return f.answer(name, password, string(state))
+	}
 	if strings.TrimSpace(password) == "" {
-		return named(reject(reasonEmptyPassword, msgs.text.WrongPassword, msgArgs{}), name)
+		return named(f.reject(reasonEmptyPassword, text.WrongPassword, msgArgs{}), name)
 	}
 
-	id, found, err := s.opts.Directory.Lookup(ctx, name)
+	id, found, err := f.s.opts.Directory.Lookup(f.ctx, name)
 	if err != nil {
-		v := named(reject(reasonDirectoryError, msgs.text.ServiceUnavailable, msgArgs{}), name)
-		v.err = err
-		return v
+		return named(f.failed(reasonDirectoryError, err), name)
 	}
 	if !found {
-		return named(reject(reasonUnknownUser, msgs.text.WrongPassword, msgArgs{}), name)
+		return named(f.reject(reasonUnknownUser, text.WrongPassword, msgArgs{}), name)
 	}
-
-	sess := session{
-		client: cl.name,
-		nasID:  rfc2865.NASIdentifier_GetString(pkt),
-		ssid:   ssidFromCalledStationID(rfc2865.CalledStationID_GetString(pkt)),
-		groups: make([]string, len(id.Groups)),
-	}
-	sess.userAddr = userAddress(pkt)
-	for i, g := range id.Groups {
-		sess.groups[i] = normalizeDN(g)
-	}
-	d := rt.policy.decide(&sess)
-
-	v := s.secondFactor(ctx, rt, d, id.ID, id.DN, password, now)
+	d := f.rt.policy.decide(newSession(f.cl.name, pkt, id))
+	v := f.login(d, id, name, password)
 	v.user, v.rule = id.ID, d.rule
 	if v.code == radius.CodeAccessAccept {
 		v.reply = d.reply
@@ -156,120 +188,264 @@ func (s *Server) decide(ctx context.Context, rt *runtimeConfig, cl *client, pkt 
 	return v
 }
 
-// secondFactor checks the password and, when the policy asks for it, the
-// code appended to it.
-func (s *Server) secondFactor(ctx context.Context, rt *runtimeConfig, d decision, user, dn, password string, now time.Time) verdict {
-	msgs := rt.msgs
-	reject := func(reason, text string, a msgArgs) verdict {
-		return verdict{code: radius.CodeAccessReject, reason: reason, msg: msgs.render(text, a)}
+// newSession gathers what the policy looks at.
+func newSession(client string, pkt *radius.Packet, id directory.Identity) *session {
+	s := &session{
+		client:   client,
+		nasID:    rfc2865.NASIdentifier_GetString(pkt),
+		ssid:     ssidFromCalledStationID(rfc2865.CalledStationID_GetString(pkt)),
+		userAddr: userAddress(pkt),
+		groups:   make([]string, len(id.Groups)),
 	}
-	failed := func(reason string, err error) verdict {
-		v := reject(reason, msgs.text.ServiceUnavailable, msgArgs{})
-		v.err = err
-		return v
+	for i, g := range id.Groups {
+		s.groups[i] = normalizeDN(g)
 	}
-	checkPassword := func(pw string) (verdict, bool) {
-		ok, err := s.opts.Directory.CheckPassword(ctx, dn, pw)
-		switch {
-		case err != nil:
-			return failed(reasonDirectoryError, err), false
-		case !ok:
-			return reject(reasonWrongPassword, msgs.text.WrongPassword, msgArgs{}), false
-		}
-		return verdict{}, true
-	}
-	accept := func(factor string) verdict {
-		return verdict{code: radius.CodeAccessAccept, reason: reasonOK, factor: factor}
-	}
-
-	if d.require == config.RequireReject {
-		return reject(reasonPolicyReject, msgs.text.AccessDenied, msgArgs{})
-	}
-	if d.require == config.RequirePassword {
-		if v, ok := checkPassword(password); !ok {
-			return v
-		}
-		return accept("password")
-	}
-
-	st, err := s.opts.Store.Get(ctx, user)
-	if err != nil {
-		return failed(reasonStoreError, err)
-	}
-	e := st.Enrollment
-	if e == nil {
-		// Not enrolled. A user who typed a code anyway gets the message
-		// about registering, not a confusing "wrong password".
-		pw := password
-		if pass, _, ok := splitAppend(password, rt.totp.Digits); ok {
-			pw = pass
-		}
-		if d.require == config.RequireTOTPIfEnrolled {
-			pw = password
-		}
-		if v, ok := checkPassword(pw); !ok {
-			return v
-		}
-		if d.require == config.RequireTOTPIfEnrolled {
-			return accept("password")
-		}
-		return reject(reasonNotEnrolled, msgs.text.NotRegistered, msgArgs{})
-	}
-
-	pass, code, ok := splitAppend(password, e.Digits)
-	if !ok {
-		return reject(reasonCodeMissing, msgs.text.CodeMissing, msgArgs{digits: e.Digits})
-	}
-	if v, ok := checkPassword(pass); !ok {
-		return v
-	}
-	if locked := st.LockedUntil.Sub(now); locked > 0 {
-		return reject(reasonLockedOut, msgs.text.LockedOut, msgArgs{minutes: minutesLeft(locked)})
-	}
-	return s.verifyCode(ctx, rt, st, code, now)
+	return s
 }
 
-// verifyCode checks code against the user's enrollment and records the
-// outcome: the time step on success, a failure otherwise.
-func (s *Server) verifyCode(ctx context.Context, rt *runtimeConfig, st store.UserState, code string, now time.Time) verdict {
-	msgs := rt.msgs
-	e := st.Enrollment
-	reject := func(reason, text string, a msgArgs) verdict {
-		return verdict{code: radius.CodeAccessReject, reason: reason, msg: msgs.render(text, a)}
-	}
-	params := totp.Params{Digits: e.Digits, Period: e.Period, Algorithm: totp.Algorithm(e.Algorithm)}
-	step, res := totp.Verify(e.Secret, code, now, st.LastStep, rt.totp.Skew, params)
-	switch res {
-	case totp.Valid:
-		err := s.opts.Store.AcceptStep(ctx, st.User, e.ID, step, now)
-		switch {
-		case err == nil:
-			return verdict{code: radius.CodeAccessAccept, reason: reasonOK, factor: "totp"}
-		case errors.Is(err, store.ErrReplay):
-			return reject(reasonCodeReused, msgs.text.CodeReused, msgArgs{})
-		case errors.Is(err, store.ErrLocked):
-			return reject(reasonLockedOut, msgs.text.LockedOut, msgArgs{minutes: minutesLeft(rt.lockout.Duration)})
-		case errors.Is(err, store.ErrNotFound):
-			// Re-registered while this request was in flight.
-			return reject(reasonWrongCode, msgs.text.WrongCode, msgArgs{})
-		default:
-			v := reject(reasonStoreError, msgs.text.ServiceUnavailable, msgArgs{})
-			v.err = err
+// login handles the first request of a login: the password, and the code
+// when the policy and the client's mode ask for it here.
+func (f *flow) login(d decision, id directory.Identity, name, password string) verdict {
+	text := &f.rt.msgs.text
+	switch d.require {
+	case config.RequireReject:
+		return f.reject(reasonPolicyReject, text.AccessDenied, msgArgs{})
+	case config.RequirePassword:
+		if v, ok := f.checkPassword(id.DN, password); !ok {
 			return v
 		}
-	case totp.Reused:
-		return reject(reasonCodeReused, msgs.text.CodeReused, msgArgs{})
+		return accept(factorPassword)
 	}
-	after, err := s.opts.Store.RecordFailure(ctx, st.User, now, rt.lockout)
+
+	st, err := f.s.opts.Store.Get(f.ctx, id.ID)
 	if err != nil {
-		v := reject(reasonStoreError, msgs.text.ServiceUnavailable, msgArgs{})
-		v.err = err
+		return f.failed(reasonStoreError, err)
+	}
+	if st.Enrollment == nil {
+		return f.notEnrolled(d, id.DN, password)
+	}
+
+	switch f.cl.mode {
+	case config.ModeChallenge:
+		return f.passwordThenChallenge(d, st, id.DN, name, password)
+	case config.ModeAuto:
+		if pass, code, ok := splitAppend(password, st.Enrollment.Digits); ok && f.codeMatches(st, code) {
+			return f.appended(st, id.DN, pass, code)
+		}
+		return f.passwordThenChallenge(d, st, id.DN, name, password)
+	}
+	if pass, code, ok := splitAppendedRecovery(password); ok {
+		return f.appended(st, id.DN, pass, code)
+	}
+	pass, code, ok := splitAppend(password, st.Enrollment.Digits)
+	if !ok {
+		return f.reject(reasonCodeMissing, text.CodeMissing, msgArgs{digits: st.Enrollment.Digits})
+	}
+	return f.appended(st, id.DN, pass, code)
+}
+
+// notEnrolled answers a user who has no app registered: the password is
+// enough under totp_if_enrolled; under totp they are told to register —
+// only once the password is right, so a stranger learns nothing.
+func (f *flow) notEnrolled(d decision, dn, password string) verdict {
+	pw := password
+	if d.require == config.RequireTOTP && f.cl.mode != config.ModeChallenge {
+		// A user who typed a code anyway gets the message about
+		// registering, not a confusing "wrong password".
+		if pass, _, ok := splitAppend(password, f.rt.totp.Digits); ok {
+			pw = pass
+		}
+	}
+	if v, ok := f.checkPassword(dn, pw); !ok {
 		return v
 	}
-	if locked := after.LockedUntil.Sub(now); locked > 0 {
-		return reject(reasonLockedOut, msgs.text.LockedOut, msgArgs{minutes: minutesLeft(locked)})
+	if d.require == config.RequireTOTPIfEnrolled {
+		return accept(factorPassword)
 	}
-	return reject(reasonWrongCode, msgs.text.WrongCode, msgArgs{})
+	return f.reject(reasonNotEnrolled, f.rt.msgs.text.NotRegistered, msgArgs{})
+}
+
+// appended checks a password and the code (or recovery code) typed after it.
+func (f *flow) appended(st store.UserState, dn, password, code string) verdict {
+	if v, ok := f.checkPassword(dn, password); !ok {
+		return v
+	}
+	if v, locked := f.lockedOut(st); locked {
+		return v
+	}
+	return f.secondFactor(st, code)
+}
+
+// passwordThenChallenge checks the password and asks for the code.
+func (f *flow) passwordThenChallenge(d decision, st store.UserState, dn, name, password string) verdict {
+	if v, ok := f.checkPassword(dn, password); !ok {
+		return v
+	}
+	if v, locked := f.lockedOut(st); locked {
+		return v
+	}
+	c := challenge{
+		user:   st.User,
+		name:   directory.Canonical(name, f.rt.stripRealm),
+		client: f.cl.name,
+		rule:   d.rule,
+		reply:  d.reply,
+	}
+	return f.challenge(c, f.rt.msgs.text.CodePrompt, reasonCodeRequired, st.Enrollment.Digits)
+}
+
+// challenge issues a new State for c and asks for the code with text.
+func (f *flow) challenge(c challenge, text, reason string, digits int) verdict {
+	c.expires = f.now.Add(f.rt.challengeTimeout)
+	state, err := f.s.challenges.issue(c, f.now)
+	if err != nil {
+		return f.failed(reasonStoreError, err)
+	}
+	return verdict{
+		code:   radius.CodeAccessChallenge,
+		reason: reason,
+		msg:    f.rt.msgs.render(text, msgArgs{digits: digits}),
+		state:  state,
+	}
+}
+
+// answer handles a request carrying the State of a challenge: the
+// password field holds the code.
+func (f *flow) answer(name, code, state string) verdict {
+	text := &f.rt.msgs.text
+	c, ok := f.s.challenges.take(state, f.now)
+	switch {
+	case !ok:
+		return named(f.reject(reasonChallengeExpired, text.ChallengeExpired, msgArgs{}), name)
+	case c.client != f.cl.name:
+		return named(f.reject(reasonChallengeClient, text.ChallengeExpired, msgArgs{}), name)
+	case c.name != directory.Canonical(name, f.rt.stripRealm):
+		return named(f.reject(reasonChallengeUser, text.ChallengeExpired, msgArgs{}), name)
+	}
+	v := f.answerChallenge(c, strings.TrimSpace(code))
+	v.user, v.rule = c.user, c.rule
+	if v.code == radius.CodeAccessAccept {
+		v.reply = c.reply
+	}
+	return v
+}
+
+func (f *flow) answerChallenge(c challenge, code string) verdict {
+	st, err := f.s.opts.Store.Get(f.ctx, c.user)
+	if err != nil {
+		return f.failed(reasonStoreError, err)
+	}
+	if st.Enrollment == nil { // reset by the helpdesk meanwhile
+		return f.reject(reasonNotEnrolled, f.rt.msgs.text.NotRegistered, msgArgs{})
+	}
+	if v, locked := f.lockedOut(st); locked {
+		return v
+	}
+	v := f.secondFactor(st, code)
+	if v.reason != reasonWrongCode && v.reason != reasonCodeReused {
+		return v
+	}
+	c.attempts++
+	if c.attempts >= maxChallengeAttempts {
+		v.reason = reasonTooManyAttempts
+		return v
+	}
+	// Ask again, with a new State, saying what was wrong.
+	return f.challenge(c, joinSentences(v.msg, f.rt.msgs.text.CodePrompt), v.reason, st.Enrollment.Digits)
+}
+
+// lockedOut rejects a user who is locked out.
+func (f *flow) lockedOut(st store.UserState) (verdict, bool) {
+	if left := st.LockedUntil.Sub(f.now); left > 0 {
+		return f.reject(reasonLockedOut, f.rt.msgs.text.LockedOut, msgArgs{minutes: minutesLeft(left)}), true
+	}
+	return verdict{}, false
+}
+
+// checkPassword binds as the user.
+func (f *flow) checkPassword(dn, password string) (verdict, bool) {
+	ok, err := f.s.opts.Directory.CheckPassword(f.ctx, dn, password)
+	switch {
+	case err != nil:
+		return f.failed(reasonDirectoryError, err), false
+	case !ok:
+		return f.reject(reasonWrongPassword, f.rt.msgs.text.WrongPassword, msgArgs{}), false
+	}
+	return verdict{}, true
+}
+
+// codeMatches reports whether code is a code of the user's app within the
+// window, without recording anything (auto mode's guess).
+func (f *flow) codeMatches(st store.UserState, code string) bool {
+	_, res := totp.Verify(st.Enrollment.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(st.Enrollment))
+	return res != totp.Invalid
+}
+
+// secondFactor checks a TOTP code or a recovery code and records the
+// outcome: the time step or the used recovery code on success, a failure
+// otherwise.
+func (f *flow) secondFactor(st store.UserState, code string) verdict {
+	if totp.IsRecoveryCode(code) {
+		return f.recoveryCode(st, code)
+	}
+	text := &f.rt.msgs.text
+	e := st.Enrollment
+	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
+	switch res {
+	case totp.Valid:
+		err := f.s.opts.Store.AcceptStep(f.ctx, st.User, e.ID, step, f.now)
+		switch {
+		case err == nil:
+			return accept(factorTOTP)
+		case errors.Is(err, store.ErrReplay):
+			return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
+		case errors.Is(err, store.ErrLocked):
+			return f.reject(reasonLockedOut, text.LockedOut, msgArgs{minutes: minutesLeft(f.rt.lockout.Duration)})
+		case errors.Is(err, store.ErrNotFound):
+			// Re-registered while this request was in flight.
+			return f.reject(reasonWrongCode, text.WrongCode, msgArgs{})
+		default:
+			return f.failed(reasonStoreError, err)
+		}
+	case totp.Reused:
+		return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
+	}
+	return f.wrongCode(st)
+}
+
+// recoveryCode uses up one of the user's recovery codes.
+func (f *flow) recoveryCode(st store.UserState, code string) verdict {
+	norm := totp.NormalizeRecoveryCode(code)
+	left, err := f.s.opts.Store.UseRecoveryCode(f.ctx, st.User, f.now, func(hash []byte) bool {
+		return totp.CheckRecoveryCode(hash, norm)
+	})
+	switch {
+	case err == nil:
+		f.s.log.Info("recovery code used", "user", st.User, "recovery_codes_left", left)
+		return accept(factorRecovery)
+	case errors.Is(err, store.ErrNoMatch):
+		return f.wrongCode(st)
+	case errors.Is(err, store.ErrLocked):
+		return f.reject(reasonLockedOut, f.rt.msgs.text.LockedOut, msgArgs{minutes: minutesLeft(f.rt.lockout.Duration)})
+	default:
+		return f.failed(reasonStoreError, err)
+	}
+}
+
+// wrongCode counts a wrong code towards the lockout.
+func (f *flow) wrongCode(st store.UserState) verdict {
+	after, err := f.s.opts.Store.RecordFailure(f.ctx, st.User, f.now, f.rt.lockout)
+	if err != nil {
+		return f.failed(reasonStoreError, err)
+	}
+	if v, locked := f.lockedOut(after); locked {
+		return v
+	}
+	return f.reject(reasonWrongCode, f.rt.msgs.text.WrongCode, msgArgs{})
+}
+
+func params(e *store.Enrollment) totp.Params {
+	return totp.Params{Digits: e.Digits, Period: e.Period, Algorithm: totp.Algorithm(e.Algorithm)}
 }
 
 // audit writes the one log line every decision gets. It never carries a
@@ -303,92 +479,4 @@ func (s *Server) audit(cl *client, src netip.AddrPort, v verdict, latency time.D
 func named(v verdict, user string) verdict {
 	v.user = user
 	return v
-}
-
-// unsupportedMethod names the authentication method of a request that is
-// not PAP, or returns "".
-func unsupportedMethod(pkt *radius.Packet) string {
-	for _, avp := range pkt.Attributes {
-		switch avp.Type {
-		case rfc2865.CHAPPassword_Type:
-			return "CHAP"
-		case rfc2869.EAPMessage_Type:
-			return "EAP"
-		case rfc2865.VendorSpecific_Type:
-			if m := msCHAP(avp.Attribute); m != "" {
-				return m
-			}
-		}
-	}
-	if _, ok := pkt.Lookup(rfc2865.UserPassword_Type); !ok {
-		return "Authentication without User-Password"
-	}
-	return ""
-}
-
-// msCHAP recognises Microsoft's MS-CHAP attributes (vendor 311, RFC 2548).
-func msCHAP(vsa radius.Attribute) string {
-	if len(vsa) < 6 || vsa[0] != 0 || vsa[1] != 0 || vsa[2] != 0x01 || vsa[3] != 0x37 {
-		return ""
-	}
-	switch vsa[4] {
-	case 1: // MS-CHAP-Response
-		return "MS-CHAP"
-	case 25: // MS-CHAP2-Response
-		return "MS-CHAPv2"
-	}
-	return ""
-}
-
-// plausiblePassword reports whether a decoded User-Password looks like
-// text. Decoding with the wrong shared secret yields random bytes, which
-// are almost never valid UTF-8 free of control characters.
-func plausiblePassword(p string) bool {
-	if !utf8.ValidString(p) {
-		return false
-	}
-	for _, r := range p {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}
-
-// splitAppend splits "password123456" into the password and the trailing
-// code of the given number of ASCII digits. The password must not be empty.
-func splitAppend(s string, digits int) (password, code string, ok bool) {
-	if digits <= 0 {
-		digits = 6
-	}
-	if len(s) <= digits {
-		return "", "", false
-	}
-	code = s[len(s)-digits:]
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return "", "", false
-		}
-	}
-	return s[:len(s)-digits], code, true
-}
-
-// userAddress is the user's own address: Calling-Station-Id when it is an
-// IP address (VPN concentrators put the client's address there), else
-// Framed-IP-Address.
-func userAddress(pkt *radius.Packet) netip.Addr {
-	if a, err := netip.ParseAddr(strings.TrimSpace(rfc2865.CallingStationID_GetString(pkt))); err == nil {
-		return a.Unmap()
-	}
-	if ip, err := rfc2865.FramedIPAddress_Lookup(pkt); err == nil {
-		if a, ok := netip.AddrFromSlice(ip); ok {
-			return a.Unmap()
-		}
-	}
-	return netip.Addr{}
-}
-
-// minutesLeft rounds a remaining lockout up to whole minutes.
-func minutesLeft(d time.Duration) int {
-	return int((d + time.Minute - 1) / time.Minute)
 }

@@ -20,7 +20,8 @@ func catalog(language string) config.Messages {
 			WrongCode:          "確認コードが正しくありません。スマートフォンの時刻が自動で設定されているか確認してください。",
 			CodeReused:         "この確認コードは使用済みです。次のコードが表示されてから入力してください。",
 			CodeMissing:        "パスワードに続けて{digits}桁の確認コードを入力してください。",
-			CodePrompt:         "認証アプリに表示されている{digits}桁の確認コードを入力してください。",
+			CodePrompt:         "認証アプリに表示されている{digits}桁の確認コード（またはリカバリーコード）を入力してください。",
+			ChallengeExpired:   "確認コードの入力期限が切れました。もう一度ログインしてください。",
 			LockedOut:          "確認コードの誤りが続いたためロックされています。{minutes}分後にもう一度お試しください。",
 			UnsupportedMethod:  "{method}には対応していません。PAP（パスワード認証）を使用してください。",
 			PasswordTooLong:    "パスワードと確認コードが長すぎます（合わせて128バイトまで）。",
@@ -34,7 +35,8 @@ func catalog(language string) config.Messages {
 		WrongCode:          "Wrong code: check that your phone sets its time automatically",
 		CodeReused:         "This code was already used: wait for the next one",
 		CodeMissing:        "Enter your password followed by the {digits}-digit code",
-		CodePrompt:         "Enter the {digits}-digit code from your authenticator app",
+		CodePrompt:         "Enter the {digits}-digit code from your authenticator app (or a recovery code)",
+		ChallengeExpired:   "The code prompt has expired: log in again",
 		LockedOut:          "Too many wrong codes: try again in {minutes} min",
 		UnsupportedMethod:  "{method} is not supported: use PAP",
 		PasswordTooLong:    "Password and code are too long (at most 128 bytes)",
@@ -71,6 +73,7 @@ func newMessages(cfg config.Messages, publicURL string) messages {
 	override(&m.CodeReused, cfg.CodeReused)
 	override(&m.CodeMissing, cfg.CodeMissing)
 	override(&m.CodePrompt, cfg.CodePrompt)
+	override(&m.ChallengeExpired, cfg.ChallengeExpired)
 	override(&m.LockedOut, cfg.LockedOut)
 	override(&m.UnsupportedMethod, cfg.UnsupportedMethod)
 	override(&m.PasswordTooLong, cfg.PasswordTooLong)

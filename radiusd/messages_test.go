@@ -30,7 +30,7 @@ func TestCatalogFitsReplyMessage(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		m := newMessages(config.Messages{Language: lang}, "https://mfa.example.ac.jp/register")
 		for _, text := range []string{m.text.NotRegistered, m.text.WrongPassword, m.text.WrongCode, m.text.CodeReused,
-			m.text.CodeMissing, m.text.CodePrompt, m.text.LockedOut, m.text.UnsupportedMethod, m.text.PasswordTooLong,
+			m.text.CodeMissing, m.text.CodePrompt, m.text.ChallengeExpired, m.text.LockedOut, m.text.UnsupportedMethod, m.text.PasswordTooLong,
 			m.text.AccessDenied, m.text.ServiceUnavailable} {
 			out := m.render(text, msgArgs{minutes: 15, method: "MS-CHAPv2", digits: 6})
 			if len(out) > 253 || !utf8.ValidString(out) || strings.Contains(out, "{") {

@@ -28,8 +28,10 @@ var errBadMessageAuthenticator = errors.New("bad Message-Authenticator")
 // and, if it does, whether it is valid for secret. raw must be a whole
 // packet whose length field has been checked (radius.Parse does that).
 // Several Message-Authenticator attributes, or one of the wrong length,
-// count as present and invalid.
-func messageAuthenticator(raw, secret []byte) (present, valid bool) {
+// count as present and invalid. For an Accounting-Request the HMAC is
+// computed with a zero Request Authenticator (zeroAuth), as its Request
+// Authenticator is itself computed over the attributes (RFC 5997 §3).
+func messageAuthenticator(raw, secret []byte, zeroAuth bool) (present, valid bool) {
 	off := -1
 	for i := headerLen; i+2 <= len(raw); {
 		t, l := raw[i], int(raw[i+1])
@@ -50,8 +52,14 @@ func messageAuthenticator(raw, secret []byte) (present, valid bool) {
 	var got [maLen]byte
 	copy(got[:], raw[off:off+maLen])
 	mac := hmac.New(md5.New, secret)
-	mac.Write(raw[:off])
 	var zero [maLen]byte
+	if zeroAuth {
+		mac.Write(raw[:4])
+		mac.Write(zero[:])
+		mac.Write(raw[headerLen:off])
+	} else {
+		mac.Write(raw[:off])
+	}
 	mac.Write(zero[:])
 	mac.Write(raw[off+maLen:])
 	var sum [md5.Size]byte
@@ -62,8 +70,8 @@ func messageAuthenticator(raw, secret []byte) (present, valid bool) {
 // a Message-Authenticator as the first attribute, attrs, then every
 // Proxy-State of the request in order (RFC 2865 §5.33). The
 // Message-Authenticator is computed over the packet with the Request
-// Authenticator in place, then the Response Authenticator is computed over
-// the packet including it (RFC 3579 §3.2).
+// Authenticator in place (RFC 3579 §3.2), then the Response Authenticator
+// over the packet including it.
 func encodeResponse(code radius.Code, req *radius.Packet, attrs radius.Attributes) ([]byte, error) {
 	out := make(radius.Attributes, 0, len(attrs)+3)
 	out = append(out, &radius.AVP{Type: rfc2869.MessageAuthenticator_Type, Attribute: make(radius.Attribute, maLen)})
@@ -84,9 +92,18 @@ func encodeResponse(code radius.Code, req *radius.Packet, attrs radius.Attribute
 	if err != nil {
 		return nil, err
 	}
-	// The Message-Authenticator is the first attribute: bytes 22..38.
+	// The Message-Authenticator is the first attribute: bytes 22..38. An
+	// Accounting-Response to an Accounting-Request computes it over a zero
+	// authenticator, as the request did (what FreeRADIUS does and checks).
 	mac := hmac.New(md5.New, req.Secret)
-	mac.Write(b)
+	if code == radius.CodeAccountingResponse && req.Code == radius.CodeAccountingRequest {
+		var zero [16]byte
+		mac.Write(b[:4])
+		mac.Write(zero[:])
+		mac.Write(b[headerLen:])
+	} else {
+		mac.Write(b)
+	}
 	mac.Sum(b[headerLen+2 : headerLen+2])
 
 	h := md5.New()

@@ -35,6 +35,7 @@ type Enrollments interface {
 	Get(ctx context.Context, user string) (store.UserState, error)
 	AcceptStep(ctx context.Context, user string, enrollmentID, step uint64, now time.Time) error
 	RecordFailure(ctx context.Context, user string, now time.Time, l store.Lockout) (store.UserState, error)
+	UseRecoveryCode(ctx context.Context, user string, now time.Time, match func(hash []byte) bool) (int, error)
 }
 
 var _ Enrollments = (store.Store)(nil)
@@ -61,14 +62,17 @@ type Options struct {
 // it serves (Reload); a request in flight finishes with the configuration
 // it started with.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	now      func() time.Time
-	rt       atomic.Pointer[runtimeConfig]
-	cache    *dupCache
-	dropLog  *rateLimiter
-	maSeen   sync.Map // maSeenKey → struct{}: sources that sent a valid Message-Authenticator
-	counters counters
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+	rt    atomic.Pointer[runtimeConfig]
+	cache *dupCache
+	// challenges outlive a reload: a user half-way through a login
+	// finishes it.
+	challenges *challenges
+	dropLog    *rateLimiter
+	maSeen     sync.Map // maSeenKey → struct{}: sources that sent a valid Message-Authenticator
+	counters   counters
 }
 
 type maSeenKey struct {
@@ -85,6 +89,7 @@ type runtimeConfig struct {
 	totp             config.TOTP
 	lockout          store.Lockout
 	challengeTimeout time.Duration
+	stripRealm       bool
 }
 
 func compile(cfg *config.Config) *runtimeConfig {
@@ -95,6 +100,7 @@ func compile(cfg *config.Config) *runtimeConfig {
 		totp:             cfg.TOTP,
 		lockout:          store.Lockout{MaxFailures: cfg.Lockout.MaxFailures, Duration: cfg.Lockout.Duration},
 		challengeTimeout: cfg.Radius.ChallengeTimeout,
+		stripRealm:       cfg.LDAP.StripRealm,
 	}
 }
 
@@ -122,11 +128,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		opts.CacheTTL = 10 * time.Second
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		now:     opts.Now,
-		cache:   newDupCache(opts.CacheTTL),
-		dropLog: newRateLimiter(time.Minute, 10000),
+		opts:       opts,
+		log:        opts.Logger,
+		now:        opts.Now,
+		cache:      newDupCache(opts.CacheTTL),
+		challenges: newChallenges(100000),
+		dropLog:    newRateLimiter(time.Minute, 10000),
 	}
 	s.rt.Store(compile(cfg))
 	return s, nil
@@ -144,17 +151,29 @@ type job struct {
 	addr *net.UDPAddr
 }
 
-// Serve answers requests arriving on conn until ctx is cancelled, then
-// stops reading, lets the requests in flight finish and returns nil. conn
-// stays open; the caller closes it.
+// Serve answers authentication requests (Access-Request, Status-Server)
+// arriving on conn until ctx is cancelled, then stops reading, lets the
+// requests in flight finish and returns nil. conn stays open; the caller
+// closes it.
 func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
+	return s.serve(ctx, conn, s.handleAuth)
+}
+
+// ServeAccounting answers Accounting-Request (and Status-Server) on conn
+// with Accounting-Response, as Serve does for authentication. Nothing is
+// recorded: the answer only keeps NAS that insist on accounting happy.
+func (s *Server) ServeAccounting(ctx context.Context, conn net.PacketConn) error {
+	return s.serve(ctx, conn, s.handleAccounting)
+}
+
+func (s *Server) serve(ctx context.Context, conn net.PacketConn, handle func(net.PacketConn, *datagram)) error {
 	jobs := make(chan *job, s.opts.Queue)
 
 	var wg sync.WaitGroup
 	for range s.opts.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				s.handle(conn, j)
+				s.safely(conn, j, handle)
 			}
 		})
 	}
@@ -202,12 +221,24 @@ func (s *Server) sweepLoop(ctx context.Context, done <-chan struct{}) {
 			return
 		case <-t.C:
 			s.cache.sweep(s.now())
+			s.challenges.sweep(s.now())
 		}
 	}
 }
 
-// handle answers one datagram, or drops it.
-func (s *Server) handle(conn net.PacketConn, j *job) {
+// datagram is a packet from a known client that parses as RADIUS.
+type datagram struct {
+	src  netip.AddrPort // IPv4-mapped addresses unmapped
+	addr *net.UDPAddr   // where to answer
+	rt   *runtimeConfig // the configuration it is handled with
+	cl   *client
+	raw  []byte // exactly the packet, without trailing padding
+	pkt  *radius.Packet
+}
+
+// safely finds the client of a datagram, parses it and hands it to handle;
+// a panic while handling it is logged and the datagram dropped.
+func (s *Server) safely(conn net.PacketConn, j *job, handle func(net.PacketConn, *datagram)) {
 	src := j.addr.AddrPort()
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	defer func() {
@@ -223,32 +254,42 @@ func (s *Server) handle(conn net.PacketConn, j *job) {
 		s.drop(dropUnknownClient, src.Addr(), "")
 		return
 	}
-	raw := j.buf
-	if l := packetLength(raw); l < headerLen || l > len(raw) {
+	l := packetLength(j.buf)
+	if l < headerLen || l > len(j.buf) {
 		s.drop(dropMalformed, src.Addr(), cl.name)
 		return
 	}
-	raw = raw[:packetLength(raw)]
+	raw := j.buf[:l]
 	pkt, err := radius.Parse(raw, cl.secret)
 	if err != nil {
 		s.drop(dropMalformed, src.Addr(), cl.name)
 		return
 	}
-	if pkt.Code != radius.CodeAccessRequest {
-		s.drop(dropUnexpectedCode, src.Addr(), cl.name)
+	handle(conn, &datagram{src: src, addr: j.addr, rt: rt, cl: cl, raw: raw, pkt: pkt})
+}
+
+// handleAuth answers an Access-Request or a Status-Server.
+func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
+	switch d.pkt.Code {
+	case radius.CodeAccessRequest:
+	case radius.CodeStatusServer:
+		s.statusServer(conn, d, radius.CodeAccessAccept)
+		return
+	default:
+		s.drop(dropUnexpectedCode, d.src.Addr(), d.cl.name)
 		return
 	}
-	authenticated, cause := s.checkAuthenticator(cl, src.Addr(), raw, pkt)
+	authenticated, cause := s.checkAuthenticator(d.cl, d.src.Addr(), d.raw, d.pkt)
 	if cause >= 0 {
-		s.drop(cause, src.Addr(), cl.name)
+		s.drop(cause, d.src.Addr(), d.cl.name)
 		return
 	}
 
-	key := cacheKey{src: src, id: pkt.Identifier, auth: pkt.Authenticator}
+	key := cacheKey{src: d.src, id: d.pkt.Identifier, auth: d.pkt.Authenticator}
 	switch state, resp := s.cache.begin(key, s.now()); state {
 	case cacheReplay:
 		s.counters.cacheHits.Add(1)
-		s.write(conn, resp, j.addr)
+		s.write(conn, resp, d.addr)
 		return
 	case cacheInFlight:
 		s.counters.drops[dropInFlight].Add(1)
@@ -263,13 +304,64 @@ func (s *Server) handle(conn net.PacketConn, j *job) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
 	defer cancel()
-	resp := s.access(ctx, rt, cl, pkt, src, authenticated)
+	resp := s.access(ctx, d.rt, d.cl, d.pkt, d.src, authenticated)
 	// Cache first, then send: a retransmit racing the answer must find it.
 	s.cache.finish(key, resp, s.now())
 	finished = true
 	if resp != nil {
-		s.write(conn, resp, j.addr)
+		s.write(conn, resp, d.addr)
 	}
+}
+
+// handleAccounting answers an Accounting-Request whose Request
+// Authenticator proves the shared secret, or a Status-Server.
+func (s *Server) handleAccounting(conn net.PacketConn, d *datagram) {
+	switch d.pkt.Code {
+	case radius.CodeAccountingRequest:
+	case radius.CodeStatusServer:
+		s.statusServer(conn, d, radius.CodeAccountingResponse)
+		return
+	default:
+		s.drop(dropUnexpectedCode, d.src.Addr(), d.cl.name)
+		return
+	}
+	if !radius.IsAuthenticRequest(d.raw, d.cl.secret) {
+		s.drop(dropBadAuthenticator, d.src.Addr(), d.cl.name)
+		return
+	}
+	if present, valid := messageAuthenticator(d.raw, d.cl.secret, true); present && !valid {
+		s.drop(dropBadAuthenticator, d.src.Addr(), d.cl.name)
+		return
+	}
+	s.respond(conn, d, radius.CodeAccountingResponse)
+	s.counters.accounting.Add(1)
+}
+
+// statusServer answers a Status-Server (RFC 5997), which must carry a
+// valid Message-Authenticator, with code and no other attributes.
+func (s *Server) statusServer(conn net.PacketConn, d *datagram, code radius.Code) {
+	present, valid := messageAuthenticator(d.raw, d.cl.secret, false)
+	switch {
+	case !present:
+		s.drop(dropMissingAuthenticator, d.src.Addr(), d.cl.name)
+		return
+	case !valid:
+		s.drop(dropBadAuthenticator, d.src.Addr(), d.cl.name)
+		return
+	}
+	s.respond(conn, d, code)
+	s.counters.statusReply.Add(1)
+}
+
+// respond sends an answer with no attributes but the Message-Authenticator
+// and Proxy-State.
+func (s *Server) respond(conn net.PacketConn, d *datagram, code radius.Code) {
+	b, err := encodeResponse(code, d.pkt, nil)
+	if err != nil {
+		s.log.Error("cannot encode response", "client", d.cl.name, "err", err)
+		return
+	}
+	s.write(conn, b, d.addr)
 }
 
 // checkAuthenticator applies the Message-Authenticator rules (RFC 3579,
@@ -279,7 +371,7 @@ func (s *Server) handle(conn net.PacketConn, j *job) {
 // proxy. It returns whether the request is authenticated, or a drop cause
 // (-1 for none).
 func (s *Server) checkAuthenticator(cl *client, src netip.Addr, raw []byte, pkt *radius.Packet) (bool, dropCause) {
-	present, valid := messageAuthenticator(raw, cl.secret)
+	present, valid := messageAuthenticator(raw, cl.secret, false)
 	switch {
 	case present && !valid:
 		return false, dropBadAuthenticator

@@ -90,3 +90,32 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEnrollMany is a migration: one op imports n users into a new
+// store in one transaction (the import set's order is descending).
+func BenchmarkEnrollMany(b *testing.B) {
+	for _, n := range []int{20000, 300000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			es := importSet(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				dir := b.TempDir()
+				s, err := store.Open(dir+"/import.db", store.Options{KeyFile: dir + "/import.key"})
+				if err != nil {
+					b.Fatalf("Open: %v", err)
+				}
+				b.StartTimer()
+				if err := s.EnrollMany(b.Context(), es); err != nil {
+					b.Fatalf("EnrollMany: %v", err)
+				}
+				b.StopTimer()
+				if err := s.Close(); err != nil {
+					b.Fatalf("Close: %v", err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+		})
+	}
+}

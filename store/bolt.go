@@ -30,6 +30,13 @@ type Options struct {
 // defaultLockTimeout applies when Options.LockTimeout is zero.
 const defaultLockTimeout = time.Second
 
+// initialMmapSize is the address space bbolt maps at Open (not file
+// size: the file grows as data is written). A write that outgrows the
+// map must remap it, which waits for every read transaction to end (a
+// Backup, say) and copies every page the write has touched; a map that
+// holds a few hundred thousand users (about 70 MB) avoids both.
+const initialMmapSize = 256 << 20
+
 // Bolt is the Store kept in one bbolt file. Writes go through a group
 // committer (see Store); reads are read-only transactions that do not
 // wait for writes.
@@ -72,7 +79,7 @@ func Open(path string, opts Options) (*Bolt, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, InitialMmapSize: initialMmapSize})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, newOpenError(fmt.Sprintf("store %s: database is in use by another process (is \"radius2fa serve\" running?)", path), ErrInUse, err)
 	}
@@ -103,7 +110,8 @@ func (b *Bolt) Path() string { return b.path }
 type Stats struct {
 	// Commits is the number of write transactions committed (or failed).
 	Commits uint64
-	// Ops is the number of writes they carried.
+	// Ops is the number of writes they carried. An EnrollMany is one
+	// commit carrying one write.
 	Ops uint64
 }
 
@@ -133,12 +141,18 @@ func (b *Bolt) Close() error {
 
 // view runs fn in a read-only transaction unless the store is closed.
 func (b *Bolt) view(fn func(bk buckets) error) error {
+	return b.viewTx(func(tx *bolt.Tx) error { return fn(bucketsOf(tx)) })
+}
+
+// viewTx runs fn in a read-only transaction unless the store is closed.
+// Close waits for fn to return.
+func (b *Bolt) viewTx(fn func(tx *bolt.Tx) error) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return ErrClosed
 	}
-	return b.db.View(func(tx *bolt.Tx) error { return fn(bucketsOf(tx)) })
+	return b.db.View(fn)
 }
 
 // Get implements Store. It opens the user's secret; a secret that does

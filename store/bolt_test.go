@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -61,6 +62,13 @@ func enrollment(user, secret string) store.Enrollment {
 	return store.Enrollment{
 		User: user, Secret: []byte(secret), Digits: 6, Period: 30 * time.Second,
 		Algorithm: "SHA1", CreatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+	}
+}
+
+func pending(user, secret string, created time.Time) store.Pending {
+	return store.Pending{
+		User: user, Secret: []byte(secret), Digits: 6, Period: 30 * time.Second,
+		Algorithm: "SHA1", CreatedAt: created, ExpiresAt: created.Add(10 * time.Minute),
 	}
 }
 
@@ -271,11 +279,11 @@ func TestUnknownSchemaRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.edit(t, func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(store.BucketMeta)).Put([]byte(store.SchemaKey), []byte{0, 0, 0, 2})
+		return tx.Bucket([]byte(store.BucketMeta)).Put([]byte(store.SchemaKey), []byte{0, 0, 0, 3})
 	})
 	_, err := store.Open(p.db, store.Options{KeyFile: p.key})
-	if err == nil || !strings.Contains(err.Error(), "schema version 2 is not supported") {
-		t.Fatalf("Open of a version 2 database = %v, want schema version 2 refused", err)
+	if err == nil || !strings.Contains(err.Error(), "schema version 3 is not supported") {
+		t.Fatalf("Open of a version 3 database = %v, want schema version 3 refused", err)
 	}
 }
 
@@ -408,6 +416,23 @@ func TestCallsAfterClose(t *testing.T) {
 		"Unlock": func() error { return s.Unlock(ctx, "alice") },
 		"Delete": func() error { return s.Delete(ctx, "alice") },
 		"List":   func() error { return s.List(ctx, func(store.UserState) error { return nil }) },
+		"EnrollMany": func() error {
+			return s.EnrollMany(ctx, []store.Enrollment{enrollment("bob", "s")})
+		},
+		"SetRecoveryCodes": func() error { return s.SetRecoveryCodes(ctx, "alice", [][]byte{[]byte("h")}) },
+		"UseRecoveryCode": func() error {
+			_, err := s.UseRecoveryCode(ctx, "alice", now, func([]byte) bool { return true })
+			return err
+		},
+		"SetPending": func() error { return s.SetPending(ctx, pending("alice", "s", now)) },
+		"GetPending": func() error { _, _, err := s.GetPending(ctx, "alice", now); return err },
+		"ConfirmPending": func() error {
+			_, err := s.ConfirmPending(ctx, "alice", now, 1, now)
+			return err
+		},
+		"DeletePending": func() error { return s.DeletePending(ctx, "alice") },
+		"Backup":        func() error { _, err := s.Backup(io.Discard); return err },
+		"Count":         func() error { _, _, err := s.Count(ctx); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, store.ErrClosed) {

@@ -10,6 +10,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrReplay means the time step is not newer than the last accepted one.
 	ErrReplay = errors.New("store: time step already used")
+	// ErrNoMatch means no stored recovery code matches (or the user has
+	// none).
+	ErrNoMatch = errors.New("store: no matching recovery code")
 	// ErrLocked means the user is locked out after too many wrong codes.
 	ErrLocked = errors.New("store: user is locked out")
 	// ErrInUse means another process holds the database file lock.

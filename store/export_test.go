@@ -5,5 +5,8 @@ const (
 	BucketMeta        = bucketMeta
 	BucketEnrollments = bucketEnrollments
 	BucketSteps       = bucketSteps
+	BucketRecovery    = bucketRecovery
+	BucketPending     = bucketPending
 	SchemaKey         = schemaKey
+	CountsKey         = countsKey
 )

@@ -41,32 +41,54 @@ func (b *Bolt) List(ctx context.Context, fn func(UserState) error) error {
 }
 
 // listFrom returns the states of up to n users after the user id after
-// (from the first when after is nil), in byte order. A user has state
-// when it has an enrollment or a failure record; a step record never
-// exists without an enrollment.
+// (from the first when after is nil), in byte order.
 func listFrom(bk buckets, s sealer, after []byte, n int) ([]UserState, error) {
-	enrolled := seekAfter(bk.enrollments.Cursor(), after)
-	failed := seekAfter(bk.failures.Cursor(), after)
 	var out []UserState
-	for len(out) < n {
-		var user []byte
-		switch {
-		case enrolled.key == nil && failed.key == nil:
-			return out, nil
-		case failed.key == nil || (enrolled.key != nil && bytes.Compare(enrolled.key, failed.key) <= 0):
-			user = enrolled.key
-		default:
-			user = failed.key
-		}
-		st, err := readState(bk, s, string(user))
+	for it := newUserIter(bk, after); it.user != nil && len(out) < n; it.next() {
+		st, err := readState(bk, s, string(it.user))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, st)
-		enrolled.skip(user)
-		failed.skip(user)
 	}
 	return out, nil
+}
+
+// userIter walks the ids of the users List shows (those with a record in
+// one of bk.userBuckets) in byte order, each once.
+type userIter struct {
+	cursors []keyCursor
+	user    []byte // the current user; nil at the end
+}
+
+// newUserIter positions an iterator on the first user after after, or on
+// the first user when after is nil.
+func newUserIter(bk buckets, after []byte) *userIter {
+	it := &userIter{}
+	for _, b := range bk.userBuckets() {
+		it.cursors = append(it.cursors, seekAfter(b.Cursor(), after))
+	}
+	it.user = it.least()
+	return it
+}
+
+// next moves to the following user.
+func (it *userIter) next() {
+	for i := range it.cursors {
+		it.cursors[i].skip(it.user)
+	}
+	it.user = it.least()
+}
+
+// least returns the smallest key the cursors are on, nil if none.
+func (it *userIter) least() []byte {
+	var least []byte
+	for _, kc := range it.cursors {
+		if kc.key != nil && (least == nil || bytes.Compare(kc.key, least) < 0) {
+			least = kc.key
+		}
+	}
+	return least
 }
 
 // keyCursor walks the keys of one bucket.

@@ -13,20 +13,31 @@ import (
 // Layout of the database: one bucket per kind of record, keyed by user
 // id, so that the hot write (AcceptStep) rewrites only a small record.
 const (
-	bucketMeta        = "meta"        // schemaKey, keyCheckKey
+	bucketMeta        = "meta"        // schemaKey, keyCheckKey, countsKey
 	bucketEnrollments = "enrollments" // user → enrollmentRecord
 	bucketSteps       = "steps"       // user → stepRecord
 	bucketFailures    = "failures"    // user → failureRecord
+	bucketRecovery    = "recovery"    // user → recoveryRecord (schema 2)
+	bucketPending     = "pending"     // user → pendingRecord (schema 2)
 
 	schemaKey   = "schema"    // uint32 big-endian
 	keyCheckKey = "key_check" // sealer.keyCheck
+	countsKey   = "counts"    // countsRecord (schema 2)
 
-	// schemaVersion is the layout this code reads and writes.
-	schemaVersion = 1
+	// schemaVersion is the layout this code writes. Version 1 lacked the
+	// recovery and pending buckets and the counts; Open upgrades it.
+	schemaVersion = 2
+	// oldestSchema is the oldest layout Open upgrades.
+	oldestSchema = 1
 )
 
-func dataBuckets() []string {
-	return []string{bucketEnrollments, bucketSteps, bucketFailures}
+// dataBuckets are the buckets of each schema version.
+func dataBuckets(version uint32) []string {
+	v1 := []string{bucketEnrollments, bucketSteps, bucketFailures}
+	if version < 2 {
+		return v1
+	}
+	return append(v1, bucketRecovery, bucketPending)
 }
 
 // prepare loads the encryption key and initialises a new database or
@@ -54,10 +65,23 @@ func prepare(db *bolt.DB, dbPath, keyPath string, log *slog.Logger) (sealer, err
 	if err != nil {
 		return sealer{}, err
 	}
-	if initialised {
-		return s, db.View(func(tx *bolt.Tx) error { return verify(tx, s, dbPath, keyPath) })
+	if !initialised {
+		return s, db.Update(func(tx *bolt.Tx) error { return initialise(tx, s) })
 	}
-	return s, db.Update(func(tx *bolt.Tx) error { return initialise(tx, s) })
+	var version uint32
+	err = db.View(func(tx *bolt.Tx) error {
+		var err error
+		version, err = verify(tx, s, dbPath, keyPath)
+		return err
+	})
+	if err != nil || version == schemaVersion {
+		return s, err
+	}
+	if err := db.Update(upgrade); err != nil {
+		return sealer{}, fmt.Errorf("store %s: upgrading schema version %d to %d: %w", dbPath, version, schemaVersion, err)
+	}
+	log.Info("upgraded store schema", "path", dbPath, "from", version, "to", schemaVersion)
+	return s, nil
 }
 
 // inspect tells a radius2fa database from an empty file, and refuses
@@ -80,38 +104,73 @@ func initialise(tx *bolt.Tx, s sealer) error {
 	if err != nil {
 		return fmt.Errorf("store: creating bucket %s: %w", bucketMeta, err)
 	}
-	for _, name := range dataBuckets() {
+	for _, name := range dataBuckets(schemaVersion) {
 		if _, err := tx.CreateBucket([]byte(name)); err != nil {
 			return fmt.Errorf("store: creating bucket %s: %w", name, err)
 		}
 	}
-	if err := meta.Put([]byte(schemaKey), binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
-		return fmt.Errorf("store: writing schema version: %w", err)
-	}
 	if err := meta.Put([]byte(keyCheckKey), s.keyCheck()); err != nil {
 		return fmt.Errorf("store: writing key check: %w", err)
+	}
+	if err := meta.Put([]byte(countsKey), countsRecord{}.encode()); err != nil {
+		return fmt.Errorf("store: writing counts: %w", err)
+	}
+	return putSchema(meta)
+}
+
+func putSchema(meta *bolt.Bucket) error {
+	if err := meta.Put([]byte(schemaKey), binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
+		return fmt.Errorf("store: writing schema version: %w", err)
 	}
 	return nil
 }
 
-func verify(tx *bolt.Tx, s sealer, dbPath, keyPath string) error {
+// upgrade brings a verified older database to schemaVersion: it adds the
+// buckets it lacks and counts the users once.
+func upgrade(tx *bolt.Tx) error {
+	for _, name := range dataBuckets(schemaVersion) {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return fmt.Errorf("creating bucket %s: %w", name, err)
+		}
+	}
+	bk := bucketsOf(tx)
+	var c countsRecord
+	for it := newUserIter(bk, nil); it.user != nil; it.next() {
+		c.Users++
+	}
+	c.Enrolled = uint64(bk.enrollments.Stats().KeyN)
+	if err := bk.meta.Put([]byte(countsKey), c.encode()); err != nil {
+		return fmt.Errorf("writing counts: %w", err)
+	}
+	return putSchema(bk.meta)
+}
+
+// verify checks an existing database and returns its schema version,
+// which may be older than schemaVersion.
+func verify(tx *bolt.Tx, s sealer, dbPath, keyPath string) (uint32, error) {
 	meta := tx.Bucket([]byte(bucketMeta))
 	raw := meta.Get([]byte(schemaKey))
 	if len(raw) != 4 {
-		return fmt.Errorf("store %s: %w: schema version of %d bytes", dbPath, ErrCorrupt, len(raw))
+		return 0, fmt.Errorf("store %s: %w: schema version of %d bytes", dbPath, ErrCorrupt, len(raw))
 	}
-	if v := binary.BigEndian.Uint32(raw); v != schemaVersion {
-		return fmt.Errorf("store %s: schema version %d is not supported (this radius2fa reads version %d); use the radius2fa release that wrote it",
-			dbPath, v, schemaVersion)
+	v := binary.BigEndian.Uint32(raw)
+	if v < oldestSchema || v > schemaVersion {
+		return 0, fmt.Errorf("store %s: schema version %d is not supported (this radius2fa reads versions %d to %d); use the radius2fa release that wrote it",
+			dbPath, v, oldestSchema, schemaVersion)
 	}
-	for _, name := range dataBuckets() {
+	for _, name := range dataBuckets(v) {
 		if tx.Bucket([]byte(name)) == nil {
-			return fmt.Errorf("store %s: %w: bucket %s is missing", dbPath, ErrCorrupt, name)
+			return 0, fmt.Errorf("store %s: %w: bucket %s is missing", dbPath, ErrCorrupt, name)
+		}
+	}
+	if v >= 2 {
+		if _, err := decodeCountsRecord(meta.Get([]byte(countsKey))); err != nil {
+			return 0, fmt.Errorf("store %s: %w", dbPath, err)
 		}
 	}
 	if !s.matchesKeyCheck(meta.Get([]byte(keyCheckKey))) {
-		return newOpenError(fmt.Sprintf("store %s: encryption key %s does not match this database (it was created with another key)",
+		return 0, newOpenError(fmt.Sprintf("store %s: encryption key %s does not match this database (it was created with another key)",
 			dbPath, keyPath), ErrWrongKey)
 	}
-	return nil
+	return v, nil
 }

@@ -20,9 +20,12 @@ func (b *Bolt) Enroll(ctx context.Context, e Enrollment) (uint64, error) {
 	}
 	var id uint64
 	err := b.submit(ctx, func(tx *bolt.Tx) (error, error) {
-		var err error
-		id, err = enroll(bucketsOf(tx), b.sealer, e)
-		return nil, err
+		bk := bucketsOf(tx)
+		return track(bk, e.User, func() (error, error) {
+			var err error
+			id, err = enroll(bk, b.sealer, e)
+			return nil, err
+		})
 	})
 	if err != nil {
 		return 0, err
@@ -101,9 +104,11 @@ func (b *Bolt) RecordFailure(ctx context.Context, user string, now time.Time, l 
 	}
 	var st UserState
 	err := b.submit(ctx, func(tx *bolt.Tx) (error, error) {
-		var outcome, abort error
-		st, outcome, abort = recordFailure(bucketsOf(tx), b.sealer, user, now, l)
-		return outcome, abort
+		bk := bucketsOf(tx)
+		return track(bk, user, func() (outcome, abort error) {
+			st, outcome, abort = recordFailure(bk, b.sealer, user, now, l)
+			return outcome, abort
+		})
 	})
 	if err != nil {
 		return UserState{}, err
@@ -136,10 +141,13 @@ func (b *Bolt) Unlock(ctx context.Context, user string) error {
 		return err
 	}
 	return b.submit(ctx, func(tx *bolt.Tx) (error, error) {
-		if err := bucketsOf(tx).failures.Delete([]byte(user)); err != nil {
-			return nil, fmt.Errorf("store: user %q: clearing failures: %w", user, err)
-		}
-		return nil, nil
+		bk := bucketsOf(tx)
+		return track(bk, user, func() (error, error) {
+			if err := bk.failures.Delete([]byte(user)); err != nil {
+				return nil, fmt.Errorf("store: user %q: clearing failures: %w", user, err)
+			}
+			return nil, nil
+		})
 	})
 }
 
@@ -149,14 +157,15 @@ func (b *Bolt) Delete(ctx context.Context, user string) error {
 		return err
 	}
 	return b.submit(ctx, func(tx *bolt.Tx) (error, error) {
-		return deleteUser(bucketsOf(tx), user)
+		bk := bucketsOf(tx)
+		return track(bk, user, func() (error, error) { return deleteUser(bk, user) })
 	})
 }
 
 func deleteUser(bk buckets, user string) (outcome, abort error) {
 	key := []byte(user)
 	found := false
-	for _, bucket := range []*bolt.Bucket{bk.enrollments, bk.steps, bk.failures} {
+	for _, bucket := range []*bolt.Bucket{bk.enrollments, bk.steps, bk.failures, bk.recovery, bk.pending} {
 		if bucket.Get(key) == nil {
 			continue
 		}

@@ -112,6 +112,131 @@ func decodeEnrollmentRecord(b []byte) (enrollmentRecord, error) {
 	}, nil
 }
 
+// recoveryRecord holds a user's recovery code hashes, sealed as one list
+// (see encodeHashes); Count is in the clear so that Get need not open it,
+// and is checked against the list when it is opened.
+type recoveryRecord struct {
+	Count  uint8
+	Sealed []byte
+}
+
+const recoveryFixedLen = 1 + 1
+
+func (r recoveryRecord) encode() []byte {
+	buf := make([]byte, 0, recoveryFixedLen+len(r.Sealed))
+	buf = append(buf, recordVersion, r.Count)
+	return append(buf, r.Sealed...)
+}
+
+func decodeRecoveryRecord(b []byte) (recoveryRecord, error) {
+	if len(b) < recoveryFixedLen || b[0] != recordVersion {
+		return recoveryRecord{}, fmt.Errorf("%w: recovery record of %d bytes, version %d", ErrCorrupt, len(b), firstByte(b))
+	}
+	return recoveryRecord{Count: b[1], Sealed: append([]byte(nil), b[recoveryFixedLen:]...)}, nil
+}
+
+// encodeHashes is the plaintext of a recoveryRecord: each hash as a
+// big-endian uint16 length and its bytes.
+func encodeHashes(hashes [][]byte) []byte {
+	n := 0
+	for _, h := range hashes {
+		n += 2 + len(h)
+	}
+	buf := make([]byte, 0, n)
+	for _, h := range hashes {
+		buf = binary.BigEndian.AppendUint16(buf, uint16(len(h)))
+		buf = append(buf, h...)
+	}
+	return buf
+}
+
+// decodeHashes reverses encodeHashes, checking each length against the
+// limits SetRecoveryCodes enforces.
+func decodeHashes(b []byte) ([][]byte, error) {
+	var hashes [][]byte
+	for len(b) > 0 {
+		if len(b) < 2 {
+			return nil, fmt.Errorf("%w: recovery codes truncated in a length", ErrCorrupt)
+		}
+		n := int(binary.BigEndian.Uint16(b))
+		b = b[2:]
+		if n == 0 || n > MaxRecoveryHashLen || n > len(b) || len(hashes) == MaxRecoveryCodes {
+			return nil, fmt.Errorf("%w: recovery code %d of %d bytes (%d left)", ErrCorrupt, len(hashes), n, len(b))
+		}
+		hashes = append(hashes, b[:n:n])
+		b = b[n:]
+	}
+	return hashes, nil
+}
+
+// pendingRecord is a Pending as stored: the secret sealed, the user
+// implied by the key.
+type pendingRecord struct {
+	Digits    uint8
+	Period    time.Duration
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Algorithm string
+	Sealed    []byte
+}
+
+// pendingFixedLen covers version, digits, period, created, expires and
+// the algorithm's length byte.
+const pendingFixedLen = 1 + 1 + 8 + 8 + 8 + 1
+
+func (r pendingRecord) encode() []byte {
+	buf := make([]byte, 0, pendingFixedLen+len(r.Algorithm)+len(r.Sealed))
+	buf = append(buf, recordVersion, r.Digits)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(r.Period))
+	buf = appendTime(buf, r.CreatedAt)
+	buf = appendTime(buf, r.ExpiresAt)
+	buf = append(buf, byte(len(r.Algorithm)))
+	buf = append(buf, r.Algorithm...)
+	return append(buf, r.Sealed...)
+}
+
+func decodePendingRecord(b []byte) (pendingRecord, error) {
+	if len(b) < pendingFixedLen || b[0] != recordVersion {
+		return pendingRecord{}, fmt.Errorf("%w: pending record of %d bytes, version %d", ErrCorrupt, len(b), firstByte(b))
+	}
+	algLen := int(b[pendingFixedLen-1])
+	rest := b[pendingFixedLen:]
+	if len(rest) < algLen {
+		return pendingRecord{}, fmt.Errorf("%w: pending record truncated in algorithm", ErrCorrupt)
+	}
+	return pendingRecord{
+		Digits:    b[1],
+		Period:    time.Duration(binary.BigEndian.Uint64(b[2:])),
+		CreatedAt: readTime(b[10:]),
+		ExpiresAt: readTime(b[18:]),
+		Algorithm: string(rest[:algLen]),
+		Sealed:    append([]byte(nil), rest[algLen:]...),
+	}, nil
+}
+
+// countsRecord is kept in the meta bucket so that Count need not walk
+// the users: how many users List would show, and how many are enrolled.
+type countsRecord struct {
+	Users    uint64
+	Enrolled uint64
+}
+
+const countsRecordLen = 1 + 8 + 8
+
+func (r countsRecord) encode() []byte {
+	buf := make([]byte, 0, countsRecordLen)
+	buf = append(buf, recordVersion)
+	buf = binary.BigEndian.AppendUint64(buf, r.Users)
+	return binary.BigEndian.AppendUint64(buf, r.Enrolled)
+}
+
+func decodeCountsRecord(b []byte) (countsRecord, error) {
+	if len(b) != countsRecordLen || b[0] != recordVersion {
+		return countsRecord{}, fmt.Errorf("%w: counts record of %d bytes, version %d", ErrCorrupt, len(b), firstByte(b))
+	}
+	return countsRecord{Users: binary.BigEndian.Uint64(b[1:]), Enrolled: binary.BigEndian.Uint64(b[9:])}, nil
+}
+
 // appendTime stores t as Unix nanoseconds; 0 stands for the zero time.
 func appendTime(buf []byte, t time.Time) []byte {
 	var n int64

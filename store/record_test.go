@@ -20,6 +20,23 @@ func TestRecordsRoundTrip(t *testing.T) {
 	if err != nil || !zero.LockedUntil.IsZero() {
 		t.Errorf("zero time round trip = %+v, %v", zero, err)
 	}
+	pend := pendingRecord{Digits: 6, Period: 30 * time.Second, CreatedAt: at, ExpiresAt: at.Add(time.Hour), Algorithm: "SHA256", Sealed: []byte("sealed")}
+	if got, err := decodePendingRecord(pend.encode()); err != nil || got.Digits != 6 || got.Period != 30*time.Second || !got.CreatedAt.Equal(at) ||
+		!got.ExpiresAt.Equal(at.Add(time.Hour)) || got.Algorithm != "SHA256" || string(got.Sealed) != "sealed" {
+		t.Errorf("pending record round trip = %+v, %v", got, err)
+	}
+	rec := recoveryRecord{Count: 3, Sealed: []byte("sealed list")}
+	if got, err := decodeRecoveryRecord(rec.encode()); err != nil || got.Count != 3 || string(got.Sealed) != "sealed list" {
+		t.Errorf("recovery record round trip = %+v, %v", got, err)
+	}
+	hashes := [][]byte{[]byte("a"), make([]byte, MaxRecoveryHashLen), []byte("ccc")}
+	if got, err := decodeHashes(encodeHashes(hashes)); err != nil || len(got) != 3 || string(got[2]) != "ccc" || len(got[1]) != MaxRecoveryHashLen {
+		t.Errorf("recovery hashes round trip = %q, %v", got, err)
+	}
+	counts := countsRecord{Users: 300000, Enrolled: 299999}
+	if got, err := decodeCountsRecord(counts.encode()); err != nil || got != counts {
+		t.Errorf("counts record round trip = %+v, %v", got, err)
+	}
 	enr := enrollmentRecord{ID: 3, Digits: 8, Period: time.Minute, CreatedAt: at, Algorithm: "SHA512", Sealed: []byte("sealed bytes")}
 	got, err := decodeEnrollmentRecord(enr.encode())
 	if err != nil || got.ID != 3 || got.Digits != 8 || got.Period != time.Minute || !got.CreatedAt.Equal(at) ||
@@ -33,6 +50,9 @@ func TestTruncatedRecordsAreCorrupt(t *testing.T) {
 		"step":       stepRecord{EnrollmentID: 1}.encode(),
 		"failure":    failureRecord{Failures: 1}.encode(),
 		"enrollment": enrollmentRecord{ID: 1, Algorithm: "SHA1"}.encode(),
+		"pending":    pendingRecord{Digits: 6, Algorithm: "SHA1"}.encode(),
+		"recovery":   recoveryRecord{Count: 1}.encode(),
+		"counts":     countsRecord{Users: 1}.encode(),
 	}
 	for name, rec := range full {
 		for n := range len(rec) {
@@ -54,6 +74,12 @@ func decodeAny(name string, b []byte) error {
 		_, err = decodeStepRecord(b)
 	case "failure":
 		_, err = decodeFailureRecord(b)
+	case "pending":
+		_, err = decodePendingRecord(b)
+	case "recovery":
+		_, err = decodeRecoveryRecord(b)
+	case "counts":
+		_, err = decodeCountsRecord(b)
 	default:
 		_, err = decodeEnrollmentRecord(b)
 	}
@@ -66,6 +92,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(stepRecord{EnrollmentID: 1, LastStep: 2}.encode())
 	f.Add(failureRecord{Failures: 3}.encode())
 	f.Add(enrollmentRecord{ID: 1, Digits: 6, Algorithm: "SHA1", Sealed: make([]byte, 28)}.encode())
+	f.Add(pendingRecord{Digits: 6, Algorithm: "SHA1", Sealed: make([]byte, 28)}.encode())
+	f.Add(recoveryRecord{Count: 2, Sealed: make([]byte, 28)}.encode())
+	f.Add(encodeHashes([][]byte{[]byte("h1"), []byte("h2")}))
+	f.Add(countsRecord{Users: 2, Enrolled: 1}.encode())
 	f.Add([]byte{1, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if r, err := decodeStepRecord(b); err == nil && string(r.encode()) != string(b) {
@@ -77,5 +107,36 @@ func FuzzDecode(f *testing.F) {
 		if r, err := decodeEnrollmentRecord(b); err == nil && string(r.encode()) != string(b) {
 			t.Errorf("enrollment record %x re-encodes to %x", b, r.encode())
 		}
+		if r, err := decodePendingRecord(b); err == nil && string(r.encode()) != string(b) {
+			t.Errorf("pending record %x re-encodes to %x", b, r.encode())
+		}
+		if r, err := decodeRecoveryRecord(b); err == nil && string(r.encode()) != string(b) {
+			t.Errorf("recovery record %x re-encodes to %x", b, r.encode())
+		}
+		if r, err := decodeCountsRecord(b); err == nil && string(r.encode()) != string(b) {
+			t.Errorf("counts record %x re-encodes to %x", b, r.encode())
+		}
+		if hs, err := decodeHashes(b); err == nil && string(encodeHashes(hs)) != string(b) {
+			t.Errorf("recovery hashes %x re-encode to %x", b, encodeHashes(hs))
+		}
 	})
+}
+
+func TestMalformedRecoveryHashesAreCorrupt(t *testing.T) {
+	long := make([]byte, MaxRecoveryHashLen+1)
+	tooMany := make([][]byte, MaxRecoveryCodes+1)
+	for i := range tooMany {
+		tooMany[i] = []byte{byte(i)}
+	}
+	for name, b := range map[string][]byte{
+		"cut in a length": {0},
+		"cut in a hash":   {0, 3, 'a', 'b'},
+		"empty hash":      {0, 0},
+		"hash too long":   encodeHashes([][]byte{long}),
+		"too many hashes": encodeHashes(tooMany),
+	} {
+		if hs, err := decodeHashes(b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: decodeHashes = %q, %v; want ErrCorrupt", name, hs, err)
+		}
+	}
 }

@@ -9,17 +9,30 @@ import (
 // buckets are the data buckets of one transaction. Open has verified
 // that they exist and nothing removes them.
 type buckets struct {
+	meta        *bolt.Bucket
 	enrollments *bolt.Bucket
 	steps       *bolt.Bucket
 	failures    *bolt.Bucket
+	recovery    *bolt.Bucket
+	pending     *bolt.Bucket
 }
 
 func bucketsOf(tx *bolt.Tx) buckets {
 	return buckets{
+		meta:        tx.Bucket([]byte(bucketMeta)),
 		enrollments: tx.Bucket([]byte(bucketEnrollments)),
 		steps:       tx.Bucket([]byte(bucketSteps)),
 		failures:    tx.Bucket([]byte(bucketFailures)),
+		recovery:    tx.Bucket([]byte(bucketRecovery)),
+		pending:     tx.Bucket([]byte(bucketPending)),
 	}
+}
+
+// userBuckets are the buckets whose records make a user listed; a step
+// record never exists without an enrollment, and a pending enrollment
+// alone does not count.
+func (bk buckets) userBuckets() []*bolt.Bucket {
+	return []*bolt.Bucket{bk.enrollments, bk.failures, bk.recovery}
 }
 
 // readState assembles what is stored about user, opening the secret.
@@ -45,6 +58,11 @@ func readState(bk buckets, s sealer, user string) (UserState, error) {
 		return UserState{}, fmt.Errorf("store: user %q: %w", user, err)
 	}
 	st.Failures, st.LockedUntil = int(f.Failures), f.LockedUntil
+	rec, err := readRecovery(bk, key)
+	if err != nil {
+		return UserState{}, fmt.Errorf("store: user %q: %w", user, err)
+	}
+	st.RecoveryCodes = int(rec.Count)
 	return st, nil
 }
 
@@ -85,4 +103,14 @@ func readFailures(bk buckets, key []byte) (failureRecord, error) {
 		return failureRecord{}, nil
 	}
 	return decodeFailureRecord(raw)
+}
+
+// readRecovery returns the user's recovery record, zero when there is
+// none. The hashes stay sealed.
+func readRecovery(bk buckets, key []byte) (recoveryRecord, error) {
+	raw := bk.recovery.Get(key)
+	if raw == nil {
+		return recoveryRecord{}, nil
+	}
+	return decodeRecoveryRecord(raw)
 }

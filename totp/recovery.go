@@ -123,3 +123,19 @@ func recoveryDigest(salt []byte, norm string) []byte {
 	h.Write([]byte(norm))
 	return h.Sum(nil)
 }
+
+// IsRecoveryCode reports whether s has the shape of a recovery code once
+// normalized (twelve letters of the alphabet, dashes and spaces ignored),
+// so a caller can tell one from a TOTP code without checking any hash.
+func IsRecoveryCode(s string) bool {
+	norm := NormalizeRecoveryCode(s)
+	if len(norm) != recoveryChars {
+		return false
+	}
+	for i := 0; i < len(norm); i++ {
+		if !strings.ContainsRune(recoveryAlphabet, rune(norm[i])) {
+			return false
+		}
+	}
+	return true
+}

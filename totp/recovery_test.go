@@ -121,3 +121,20 @@ func flip(c byte) string {
 	}
 	return "a"
 }
+
+func TestIsRecoveryCode(t *testing.T) {
+	codes, err := totp.NewRecoveryCodes(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		if !totp.IsRecoveryCode(c) || !totp.IsRecoveryCode(strings.ToUpper(c)) || !totp.IsRecoveryCode(strings.ReplaceAll(c, "-", " ")) {
+			t.Errorf("IsRecoveryCode(%q) = false", c)
+		}
+	}
+	for _, s := range []string{"", "123456", "12345678", "k7qm-2xbd-9rw", "k7qm-2xbd-9rwe1", "k7qm-2xbd-9rw!", "k7qm-2xbd-9rwu"} {
+		if totp.IsRecoveryCode(s) {
+			t.Errorf("IsRecoveryCode(%q) = true", s)
+		}
+	}
+}

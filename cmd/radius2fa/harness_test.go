@@ -77,9 +77,13 @@ type harness struct {
 
 // harnessOptions shape the config file.
 type harnessOptions struct {
-	extraYAML  string     // appended to the generated config
-	clientYAML string     // replaces the client list
-	clock      *testClock // nil: the daemon uses real time
+	clientYAML   string     // replaces the client list
+	radiusYAML   string     // more keys of the radius section, indented by two spaces
+	policyYAML   string     // the policy section's keys; "" → default: totp
+	messagesYAML string     // the messages section's keys; "" → language: en
+	maxFailures  int        // lockout.max_failures; 0 → 3
+	extraYAML    string     // more top-level sections
+	clock        *testClock // nil: the daemon uses real time
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
@@ -95,9 +99,19 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
       mode: append
       require_message_authenticator: "no"`, testSecret)
 	}
+	if o.policyYAML == "" {
+		o.policyYAML = "  default: totp"
+	}
+	if o.messagesYAML == "" {
+		o.messagesYAML = "  language: en"
+	}
+	if o.maxFailures == 0 {
+		o.maxFailures = 3
+	}
 	yaml := fmt.Sprintf(`
 radius:
   listen: ["127.0.0.1:0"]
+%s
   clients:%s
 ldap:
   urls: [%q]
@@ -108,15 +122,19 @@ ldap:
   pool_size: 4
 totp:
   issuer: "Example University"
+policy:
+%s
 lockout:
-  max_failures: 3
+  max_failures: %d
   duration: 15m
+messages:
+%s
 enroll:
   public_url: "https://mfa.example.ac.jp/"
 store:
   path: state/radius2fa.db
   encryption_key_file: state/store.key
-%s`, clients, lc.URLs[0], lc.BindDN, lc.BindPassword, lc.BaseDN, o.extraYAML)
+%s`, o.radiusYAML, clients, lc.URLs[0], lc.BindDN, lc.BindPassword, lc.BaseDN, o.policyYAML, o.maxFailures, o.messagesYAML, o.extraYAML)
 	h.cfgPath = filepath.Join(h.dir, "radius2fa.yaml")
 	if err := os.WriteFile(h.cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -213,6 +231,7 @@ type request struct {
 	withMA         bool
 	badMA          bool
 	attrs          radius.Attributes // added as they are
+	state          string            // State of a challenge being answered
 	from           string            // local address; "" → 127.0.0.1
 }
 
@@ -246,6 +265,9 @@ func (h *harness) encode(r request) ([]byte, *radius.Packet) {
 		pkt.Add(rfc2865.UserPassword_Type, encryptPassword([]byte(r.password), []byte(secret), pkt.Authenticator[:]))
 	}
 	pkt.Attributes = append(pkt.Attributes, r.attrs...)
+	if r.state != "" {
+		rfc2865.State_SetString(pkt, r.state)
+	}
 	if r.withMA || r.badMA {
 		pkt.Add(rfc2869.MessageAuthenticator_Type, make([]byte, 16))
 	}

@@ -25,6 +25,7 @@ const usage = `usage:
   radius2fa serve --config FILE
   radius2fa check-config --config FILE
   radius2fa user enroll USER --config FILE [--no-directory] [--qr FILE.png]
+  radius2fa user recovery-codes USER --config FILE [--no-directory]
 `
 
 // errUsage marks a command line mistake: usage is printed, exit status 2.

@@ -63,7 +63,8 @@ type daemon struct {
 	store  *store.Bolt
 	dir    *directory.Client
 	server *radiusd.Server
-	conns  []net.PacketConn
+	conns  []net.PacketConn // authentication
+	acct   net.PacketConn   // accounting, or nil
 	done   chan error
 }
 
@@ -101,12 +102,21 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 		}
 		d.conns = append(d.conns, conn)
 	}
+	if addr := cfg.Radius.AccountingListen; addr != "" {
+		if d.acct, err = net.ListenPacket("udp", addr); err != nil {
+			return nil, fmt.Errorf("radius.accounting_listen: %w", err)
+		}
+	}
 
 	var wg sync.WaitGroup
-	errs := make([]error, len(d.conns))
+	errs := make([]error, len(d.conns)+1)
 	for i, conn := range d.conns {
 		log.Info("listening for RADIUS authentication", "addr", conn.LocalAddr().String())
 		wg.Go(func() { errs[i] = d.server.Serve(ctx, conn) })
+	}
+	if d.acct != nil {
+		log.Info("listening for RADIUS accounting", "addr", d.acct.LocalAddr().String())
+		wg.Go(func() { errs[len(d.conns)] = d.server.ServeAccounting(ctx, d.acct) })
 	}
 	log.Info("radius2fa started", "clients", len(cfg.Radius.Clients), "ldap", strings.Join(cfg.LDAP.URLs, " "), "store", cfg.Store.Path)
 	go func() {
@@ -145,6 +155,9 @@ func (d *daemon) wait() error {
 func (d *daemon) close() {
 	for _, c := range d.conns {
 		c.Close()
+	}
+	if d.acct != nil {
+		d.acct.Close()
 	}
 	if d.dir != nil {
 		d.dir.Close()

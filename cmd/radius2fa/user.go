@@ -44,70 +44,95 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch args[0] {
 	case "enroll":
 		return cmdUserEnroll(ctx, args[1:], stdout, stderr)
+	case "recovery-codes":
+		return cmdUserRecoveryCodes(ctx, args[1:], stdout, stderr)
 	default:
 		return fmt.Errorf("%w: unknown user subcommand %q", errUsage, args[0])
 	}
+}
+
+// userCmd is what every `radius2fa user SUBCOMMAND USER` starts with: the
+// config, a logger, the canonical user id and the open store.
+type userCmd struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	user  string
+	store *store.Bolt
+}
+
+// openUserCmd parses the common flags (fs may carry more), resolves USER
+// to its canonical id through the directory (unless --no-directory) and
+// opens the store. The caller closes the store.
+func openUserCmd(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) (*userCmd, error) {
+	path := configFlag(fs)
+	noDir := fs.Bool("no-directory", false, "do not look the user up in LDAP; key on the user name as given (lower-cased, realm stripped)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("%w: %s needs exactly one USER", errUsage, fs.Name())
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return nil, err
+	}
+	user := directory.Canonical(pos[0], cfg.LDAP.StripRealm)
+	if !*noDir {
+		if user, err = lookupUser(ctx, cfg, log, pos[0]); err != nil {
+			return nil, err
+		}
+	}
+	if user == "" {
+		return nil, fmt.Errorf("%w: empty user name", errUsage)
+	}
+	st, err := openStore(cfg, log)
+	if err != nil {
+		if errors.Is(err, store.ErrInUse) {
+			return nil, fmt.Errorf("%w\n(the running daemon holds the store; stop it to change users from the command line)", err)
+		}
+		return nil, err
+	}
+	return &userCmd{cfg: cfg, log: log, user: user, store: st}, nil
+}
+
+// audit logs an admin action with the OS user who asked for it.
+func (c *userCmd) audit(action string) {
+	c.log.Info("admin action", "action", action, "user", c.user, "os_user", osUser())
 }
 
 // cmdUserEnroll registers a new TOTP secret for a user, active at once,
 // and prints what the user types or scans into an authenticator app.
 func cmdUserEnroll(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user enroll", flag.ContinueOnError)
-	path := configFlag(fs)
-	noDir := fs.Bool("no-directory", false, "do not look the user up in LDAP; key on the user name as given (lower-cased, realm stripped)")
 	qrFile := fs.String("qr", "", "also write the QR code as a PNG to this file")
-	pos, err := parseArgs(fs, args)
+	c, err := openUserCmd(ctx, fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: user enroll needs exactly one USER", errUsage)
-	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(cfg.Log, stderr)
-	if err != nil {
-		return err
-	}
-
-	user := directory.Canonical(pos[0], cfg.LDAP.StripRealm)
-	if !*noDir {
-		if user, err = lookupUser(ctx, cfg, log, pos[0]); err != nil {
-			return err
-		}
-	}
-	if user == "" {
-		return fmt.Errorf("%w: empty user name", errUsage)
-	}
-
-	st, err := openStore(cfg, log)
-	if err != nil {
-		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w\n(the running daemon holds the store; stop it to enroll from the command line)", err)
-		}
-		return err
-	}
-	defer st.Close()
+	defer c.store.Close()
 
 	secret, err := totp.NewSecret()
 	if err != nil {
 		return err
 	}
-	params := totp.Params{Digits: cfg.TOTP.Digits, Period: cfg.TOTP.Period, Algorithm: totp.SHA1}
+	params := totp.Params{Digits: c.cfg.TOTP.Digits, Period: c.cfg.TOTP.Period, Algorithm: totp.SHA1}
 	e := store.Enrollment{
-		User:      user,
+		User:      c.user,
 		Secret:    secret,
 		Digits:    params.Digits,
 		Period:    params.Period,
 		Algorithm: string(params.Algorithm),
 		CreatedAt: time.Now(),
 	}
-	if _, err := st.Enroll(ctx, e); err != nil {
-		return fmt.Errorf("enroll %s: %w", user, err)
+	if _, err := c.store.Enroll(ctx, e); err != nil {
+		return fmt.Errorf("enroll %s: %w", c.user, err)
 	}
-	uri := totp.URI(cfg.TOTP.Issuer, user, secret, params)
+	uri := totp.URI(c.cfg.TOTP.Issuer, c.user, secret, params)
 	if *qrFile != "" {
 		png, err := totp.QRPNG(uri, 8)
 		if err != nil {
@@ -117,10 +142,49 @@ func cmdUserEnroll(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	log.Info("admin action", "action", "user enroll", "user", user, "os_user", osUser())
-	fmt.Fprintf(stdout, "Enrolled %s; any previous registration is replaced and this one is active now.\n", user)
+	c.audit("user enroll")
+	fmt.Fprintf(stdout, "Enrolled %s; any previous registration is replaced and this one is active now.\n", c.user)
 	fmt.Fprintf(stdout, "Key (type into the app): %s\n", totp.FormatSecret(totp.EncodeSecret(secret)))
 	fmt.Fprintf(stdout, "URI (scan as QR code):   %s\n", uri)
+	return nil
+}
+
+// recoveryCodeCount is how many recovery codes a user gets at a time.
+const recoveryCodeCount = 10
+
+// cmdUserRecoveryCodes replaces a user's recovery codes with fresh ones and
+// prints them; only their salted hashes are stored.
+func cmdUserRecoveryCodes(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user recovery-codes", flag.ContinueOnError)
+	c, err := openUserCmd(ctx, fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer c.store.Close()
+
+	codes, err := totp.NewRecoveryCodes(recoveryCodeCount)
+	if err != nil {
+		return err
+	}
+	hashes := make([][]byte, len(codes))
+	for i, code := range codes {
+		if hashes[i], err = totp.HashRecoveryCode(code); err != nil {
+			return err
+		}
+	}
+	if err := c.store.SetRecoveryCodes(ctx, c.user, hashes); err != nil {
+		return fmt.Errorf("recovery codes for %s: %w", c.user, err)
+	}
+	c.audit("user recovery-codes")
+	fmt.Fprintf(stdout, "New recovery codes for %s (the old ones no longer work). Each works once, in place of\n", c.user)
+	fmt.Fprintln(stdout, "a code from the app: typed after the password exactly as printed (with the dashes), or at the code prompt.")
+	for _, code := range codes {
+		fmt.Fprintf(stdout, "  %s\n", code)
+	}
+	st, err := c.store.Get(ctx, c.user)
+	if err == nil && st.Enrollment == nil {
+		fmt.Fprintf(stdout, "Note: %s has no app registered; recovery codes are accepted once an app is registered.\n", c.user)
+	}
 	return nil
 }
 

@@ -39,6 +39,25 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"List", testList},
 		{"ListStops", testListStops},
 		{"CancelledContext", testCancelled},
+		{"RecoveryCodesSetReplaceCount", testRecoverySet},
+		{"RecoveryCodesRejectInvalid", testRecoveryInvalid},
+		{"RecoveryCodeUsedOnce", testRecoveryOnce},
+		{"RecoveryCodeConcurrentUse", testRecoveryConcurrent},
+		{"RecoveryCodeLocked", testRecoveryLocked},
+		{"RecoveryCodeLockedWithoutCodes", testRecoveryLockedWithoutCodes},
+		{"RecoveryCodeRecordsSuccess", testRecoverySuccess},
+		{"RecoveryCodeMatchPanics", testRecoveryPanic},
+		{"RecoveryCodesKeptOnEnroll", testRecoveryKeptOnEnroll},
+		{"RecoveryCodesDeleted", testRecoveryDeleted},
+		{"PendingSetGetExpiry", testPendingGet},
+		{"PendingRejectsInvalid", testPendingInvalid},
+		{"PendingReissueReplaces", testPendingReissue},
+		{"PendingConfirm", testPendingConfirm},
+		{"PendingConfirmExpired", testPendingConfirmExpired},
+		{"PendingConcurrentConfirm", testPendingConcurrent},
+		{"PendingDelete", testPendingDelete},
+		{"EnrollMany", testEnrollMany},
+		{"EnrollManyAllOrNothing", testEnrollManyAllOrNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -446,6 +465,9 @@ func testCancelled(t *testing.T, s store.Store) {
 	for range policy().MaxFailures {
 		fail(t, s, "alice", t0())
 	}
+	setRecovery(t, s, "alice", "r1", "r2")
+	p := newPending("alice", "pending secret", t0())
+	setPending(t, s, p)
 	before := get(t, s, "alice")
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -462,6 +484,21 @@ func testCancelled(t *testing.T, s store.Store) {
 		"Unlock": func() error { return s.Unlock(ctx, "alice") },
 		"Delete": func() error { return s.Delete(ctx, "alice") },
 		"List":   func() error { return s.List(ctx, func(store.UserState) error { return nil }) },
+		"EnrollMany": func() error {
+			return s.EnrollMany(ctx, []store.Enrollment{newEnrollment("alice", "other"), newEnrollment("bob", "other")})
+		},
+		"SetRecoveryCodes": func() error { return s.SetRecoveryCodes(ctx, "bob", hashes("r9")) },
+		"UseRecoveryCode": func() error {
+			_, err := s.UseRecoveryCode(ctx, "alice", t0().Add(time.Hour), matching("r1"))
+			return err
+		},
+		"SetPending": func() error { return s.SetPending(ctx, newPending("bob", "other", t0())) },
+		"GetPending": func() error { _, _, err := s.GetPending(ctx, "alice", t0()); return err },
+		"ConfirmPending": func() error {
+			_, err := s.ConfirmPending(ctx, "alice", p.CreatedAt, 7, t0().Add(time.Minute))
+			return err
+		},
+		"DeletePending": func() error { return s.DeletePending(ctx, "alice") },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
@@ -470,6 +507,9 @@ func testCancelled(t *testing.T, s store.Store) {
 	}
 	if after := get(t, s, "alice"); !equalState(after, before) {
 		t.Fatalf("calls with a cancelled context changed alice:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if got, ok := getPending(t, s, "alice", t0()); !ok || !equalPending(got, p) {
+		t.Fatalf("calls with a cancelled context changed alice's pending enrollment: %+v, %t", got, ok)
 	}
 	if users := listUsers(t, s); !slices.Equal(users, []string{"alice"}) {
 		t.Fatalf("List after cancelled calls = %q, want [alice]", users)
@@ -503,5 +543,5 @@ func equalState(a, b store.UserState) bool {
 		return false
 	}
 	return a.User == b.User && a.LastStep == b.LastStep && a.LastUsed.Equal(b.LastUsed) &&
-		a.Failures == b.Failures && a.LockedUntil.Equal(b.LockedUntil)
+		a.Failures == b.Failures && a.LockedUntil.Equal(b.LockedUntil) && a.RecoveryCodes == b.RecoveryCodes
 }

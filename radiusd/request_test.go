@@ -49,3 +49,38 @@ func TestMinutesLeft(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitAppendedRecovery(t *testing.T) {
+	tests := []struct {
+		in, pass, code string
+		ok             bool
+	}{
+		{"alice-passk7qm-2xbd-9rwe", "alice-pass", "k7qm-2xbd-9rwe", true},
+		{"alice-passK7QM-2XBD-9RWE", "alice-pass", "K7QM-2XBD-9RWE", true},
+		{"k7qm-2xbd-9rwe", "", "", false},           // no password
+		{"alice-passk7qm2xbd9rwe", "", "", false},   // without dashes it could be the password
+		{"alice-pass123456", "", "", false},         // a TOTP code
+		{"alice-passk7qm-2xbd-9rw!", "", "", false}, // not the alphabet
+		{"alice-pass-k7qm-2xbd-9rw", "", "", false}, // dashes in the wrong place
+	}
+	for _, tt := range tests {
+		p, c, ok := splitAppendedRecovery(tt.in)
+		if p != tt.pass || c != tt.code || ok != tt.ok {
+			t.Errorf("splitAppendedRecovery(%q) = %q, %q, %v", tt.in, p, c, ok)
+		}
+	}
+}
+
+func TestJoinSentences(t *testing.T) {
+	tests := [][3]string{
+		{"Wrong code: check your phone", "Enter the code", "Wrong code: check your phone. Enter the code"},
+		{"Wrong code.", "Enter the code", "Wrong code. Enter the code"},
+		{"確認コードが正しくありません。", "コードを入力してください。", "確認コードが正しくありません。コードを入力してください。"},
+		{"", "Enter the code", "Enter the code"},
+	}
+	for _, tt := range tests {
+		if got := joinSentences(tt[0], tt[1]); got != tt[2] {
+			t.Errorf("joinSentences(%q, %q) = %q", tt[0], tt[1], got)
+		}
+	}
+}
