@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"time"
@@ -61,6 +63,10 @@ func (ck *checker) enroll(e *Enroll) {
 	case e.TLSCertFile == "" && e.TLSKeyFile != "":
 		ck.add("enroll.tls_cert_file", "missing (tls_key_file is set)")
 	}
+	if e.TLSCertFile == "" && e.TLSKeyFile == "" && len(e.TrustedProxies) == 0 && !loopbackListen(e.Listen) {
+		ck.add("enroll.tls_cert_file", "missing: passwords would cross the network in clear (set tls_cert_file and tls_key_file, "+
+			"list the TLS-terminating proxy in enroll.trusted_proxies, or listen on a loopback address)")
+	}
 	if e.TLSCertFile != "" {
 		ck.readable("enroll.tls_cert_file", e.TLSCertFile)
 	}
@@ -101,4 +107,18 @@ func (ck *checker) messages(m *Messages) {
 func (ck *checker) log(l *Log) {
 	ck.oneOf("log.format", l.Format, "text", "json")
 	ck.oneOf("log.level", l.Level, "debug", "info", "warn", "error")
+}
+
+// loopbackListen reports whether a host:port listens on a loopback address
+// only ("127.0.0.1:8443", "[::1]:8443", "localhost:8443").
+func loopbackListen(hostPort string) bool {
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

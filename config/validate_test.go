@@ -59,7 +59,8 @@ func TestValidateAcceptsAValidConfig(t *testing.T) {
 func TestValidate(t *testing.T) {
 	enroll := func(c *Config) {
 		c.Enroll = Enroll{Listen: "0.0.0.0:8443", PublicURL: "https://mfa.example.ac.jp/",
-			AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+			AllowedCIDRs:   []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32")}}
 	}
 	tests := []struct {
 		name   string
@@ -182,6 +183,9 @@ func TestValidate(t *testing.T) {
 			`enroll.allowed_cidrs: missing (the on-campus networks that may open the page)`},
 		{"enroll with an invalid trusted proxy", func(c *Config) { enroll(c); c.Enroll.TrustedProxies = []netip.Prefix{{}} },
 			`enroll.trusted_proxies[0]: missing (an IP or CIDR)`},
+		{"enroll on loopback over plain HTTP", func(c *Config) { enroll(c); c.Enroll.TrustedProxies = nil; c.Enroll.Listen = "127.0.0.1:8443" }, ""},
+		{"enroll over plain HTTP on the network", func(c *Config) { enroll(c); c.Enroll.TrustedProxies = nil },
+			`enroll.tls_cert_file: missing: passwords would cross the network in clear (set tls_cert_file and tls_key_file, list the TLS-terminating proxy in enroll.trusted_proxies, or listen on a loopback address)`},
 		{"enroll key without certificate", func(c *Config) { enroll(c); c.Enroll.TLSKeyFile = "/nonexistent/tls.key" },
 			`enroll.tls_cert_file: missing (tls_key_file is set)
 enroll.tls_key_file: cannot read /nonexistent/tls.key: no such file or directory`},

@@ -172,7 +172,7 @@ func (f *flow) decide(pkt *radius.Packet, authenticated bool) verdict {
 		return named(f.reject(reasonEmptyPassword, text.WrongPassword, msgArgs{}), name)
 	}
 
-	id, found, err := f.s.opts.Directory.Lookup(f.ctx, name)
+	id, found, err := f.rt.dir.Lookup(f.ctx, name)
 	if err != nil {
 		return named(f.failed(reasonDirectoryError, err), name)
 	}
@@ -217,7 +217,7 @@ func (f *flow) login(d decision, id directory.Identity, name, password string) v
 		return accept(factorPassword)
 	}
 
-	st, err := f.s.opts.Store.Get(f.ctx, id.ID)
+	st, err := f.s.store.Get(f.ctx, id.ID)
 	if err != nil {
 		return f.failed(reasonStoreError, err)
 	}
@@ -331,7 +331,7 @@ func (f *flow) answer(name, code, state string) verdict {
 }
 
 func (f *flow) answerChallenge(c challenge, code string) verdict {
-	st, err := f.s.opts.Store.Get(f.ctx, c.user)
+	st, err := f.s.store.Get(f.ctx, c.user)
 	if err != nil {
 		return f.failed(reasonStoreError, err)
 	}
@@ -364,7 +364,7 @@ func (f *flow) lockedOut(st store.UserState) (verdict, bool) {
 
 // checkPassword binds as the user.
 func (f *flow) checkPassword(dn, password string) (verdict, bool) {
-	ok, err := f.s.opts.Directory.CheckPassword(f.ctx, dn, password)
+	ok, err := f.rt.dir.CheckPassword(f.ctx, dn, password)
 	switch {
 	case err != nil:
 		return f.failed(reasonDirectoryError, err), false
@@ -393,7 +393,7 @@ func (f *flow) secondFactor(st store.UserState, code string) verdict {
 	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
 	switch res {
 	case totp.Valid:
-		err := f.s.opts.Store.AcceptStep(f.ctx, st.User, e.ID, step, f.now)
+		err := f.s.store.AcceptStep(f.ctx, st.User, e.ID, step, f.now)
 		switch {
 		case err == nil:
 			return accept(factorTOTP)
@@ -416,7 +416,7 @@ func (f *flow) secondFactor(st store.UserState, code string) verdict {
 // recoveryCode uses up one of the user's recovery codes.
 func (f *flow) recoveryCode(st store.UserState, code string) verdict {
 	norm := totp.NormalizeRecoveryCode(code)
-	left, err := f.s.opts.Store.UseRecoveryCode(f.ctx, st.User, f.now, func(hash []byte) bool {
+	left, err := f.s.store.UseRecoveryCode(f.ctx, st.User, f.now, func(hash []byte) bool {
 		return totp.CheckRecoveryCode(hash, norm)
 	})
 	switch {
@@ -434,7 +434,7 @@ func (f *flow) recoveryCode(st store.UserState, code string) verdict {
 
 // wrongCode counts a wrong code towards the lockout.
 func (f *flow) wrongCode(st store.UserState) verdict {
-	after, err := f.s.opts.Store.RecordFailure(f.ctx, st.User, f.now, f.rt.lockout)
+	after, err := f.s.store.RecordFailure(f.ctx, st.User, f.now, f.rt.lockout)
 	if err != nil {
 		return f.failed(reasonStoreError, err)
 	}

@@ -42,6 +42,8 @@ var _ Enrollments = (store.Store)(nil)
 
 // Options are the server's collaborators and tuning knobs.
 type Options struct {
+	// Directory is the directory of the first configuration; Reload
+	// brings the next one.
 	Directory Directory
 	Store     Enrollments
 	Logger    *slog.Logger
@@ -64,6 +66,7 @@ type Options struct {
 type Server struct {
 	opts  Options
 	log   *slog.Logger
+	store Enrollments
 	now   func() time.Time
 	rt    atomic.Pointer[runtimeConfig]
 	cache *dupCache
@@ -83,6 +86,7 @@ type maSeenKey struct {
 // runtimeConfig is the part of the configuration the request path reads,
 // compiled once per load.
 type runtimeConfig struct {
+	dir              Directory
 	clients          clientTable
 	policy           policy
 	msgs             messages
@@ -92,8 +96,9 @@ type runtimeConfig struct {
 	stripRealm       bool
 }
 
-func compile(cfg *config.Config) *runtimeConfig {
+func compile(cfg *config.Config, dir Directory) *runtimeConfig {
 	return &runtimeConfig{
+		dir:              dir,
 		clients:          newClientTable(cfg.Radius.Clients),
 		policy:           newPolicy(cfg.Policy),
 		msgs:             newMessages(cfg.Messages, cfg.Enroll.PublicURL),
@@ -130,20 +135,28 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s := &Server{
 		opts:       opts,
 		log:        opts.Logger,
+		store:      opts.Store,
 		now:        opts.Now,
 		cache:      newDupCache(opts.CacheTTL),
 		challenges: newChallenges(100000),
 		dropLog:    newRateLimiter(time.Minute, 10000),
 	}
-	s.rt.Store(compile(cfg))
+	s.rt.Store(compile(cfg, opts.Directory))
 	return s, nil
 }
 
-// Reload replaces the clients, policy, messages and TOTP settings for
-// requests that arrive from now on. cfg must be valid.
-func (s *Server) Reload(cfg *config.Config) {
-	s.rt.Store(compile(cfg))
+// Reload replaces the clients, policy, messages, TOTP settings and the
+// directory for requests that arrive from now on; requests in flight
+// finish with what they started with. cfg must be valid; dir is the
+// directory for cfg.LDAP (the same one when that did not change). The
+// caller closes a replaced directory once requests in flight are done
+// (RequestTimeout).
+func (s *Server) Reload(cfg *config.Config, dir Directory) {
+	s.rt.Store(compile(cfg, dir))
 }
+
+// RequestTimeout is the longest a request is worked on.
+func (s *Server) RequestTimeout() time.Duration { return s.opts.RequestTimeout }
 
 // job is one datagram waiting for a worker.
 type job struct {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/radius2fa/radius2fa/config"
@@ -40,6 +41,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stop := d.reloadOnHUP()
+	defer stop()
 	return d.wait()
 }
 
@@ -59,13 +62,15 @@ func newLogger(c config.Log, w io.Writer) (*slog.Logger, error) {
 // daemon is a running radius2fa: the store, the directory, the RADIUS
 // server and its listeners.
 type daemon struct {
-	log    *slog.Logger
-	store  *store.Bolt
-	dir    *directory.Client
-	server *radiusd.Server
-	conns  []net.PacketConn // authentication
-	acct   net.PacketConn   // accounting, or nil
-	done   chan error
+	log      *slog.Logger
+	cfg      atomic.Pointer[config.Config]
+	reloadMu sync.Mutex
+	store    *store.Bolt
+	dir      atomic.Pointer[directory.Client] // the current one; a reload replaces it
+	server   *radiusd.Server
+	conns    []net.PacketConn // authentication
+	acct     net.PacketConn   // accounting, or nil
+	done     chan error
 }
 
 // daemonOptions are knobs for tests.
@@ -80,6 +85,7 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 		log.Warn("config: " + w)
 	}
 	d := &daemon{log: log, done: make(chan error, 1)}
+	d.cfg.Store(cfg)
 	defer func() {
 		if err != nil {
 			d.close()
@@ -88,10 +94,12 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 	if d.store, err = openStore(cfg, log); err != nil {
 		return nil, err
 	}
-	if d.dir, err = directory.New(cfg.LDAP, log.With("component", "ldap")); err != nil {
+	dir, err := directory.New(cfg.LDAP, log.With("component", "ldap"))
+	if err != nil {
 		return nil, fmt.Errorf("ldap: %w", err)
 	}
-	d.server, err = radiusd.New(cfg, radiusd.Options{Directory: d.dir, Store: d.store, Logger: log, Now: opts.now})
+	d.dir.Store(dir)
+	d.server, err = radiusd.New(cfg, radiusd.Options{Directory: dir, Store: d.store, Logger: log, Now: opts.now})
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +167,8 @@ func (d *daemon) close() {
 	if d.acct != nil {
 		d.acct.Close()
 	}
-	if d.dir != nil {
-		d.dir.Close()
+	if dir := d.dir.Load(); dir != nil {
+		dir.Close()
 	}
 	if d.store != nil {
 		if err := d.store.Close(); err != nil {
