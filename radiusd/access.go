@@ -439,6 +439,9 @@ func (f *flow) wrongCode(st store.UserState) verdict {
 		return f.failed(reasonStoreError, err)
 	}
 	if v, locked := f.lockedOut(after); locked {
+		if !st.Locked(f.now) {
+			f.s.opts.Observer.ObserveLockout(f.cl.name)
+		}
 		return v
 	}
 	return f.reject(reasonWrongCode, f.rt.msgs.text.WrongCode, msgArgs{})
@@ -468,6 +471,7 @@ func (s *Server) audit(cl *client, src netip.AddrPort, v verdict, latency time.D
 		attrs = append(attrs, "factor", v.factor)
 	}
 	attrs = append(attrs, "latency_ms", float64(latency.Microseconds())/1000)
+	s.opts.Observer.ObserveRequest(cl.name, outcome, v.reason, latency)
 	if v.err != nil {
 		attrs = append(attrs, "err", v.err.Error())
 		s.log.Warn("access", attrs...)

@@ -40,6 +40,22 @@ type Enrollments interface {
 
 var _ Enrollments = (store.Store)(nil)
 
+// Observer is told about every decision, for metrics. Its methods must be
+// safe for concurrent use and must not block.
+type Observer interface {
+	// ObserveRequest is called once per Access-Request handled, with the
+	// outcome (accept, reject, challenge, drop) and reason of the audit
+	// line and the time it took.
+	ObserveRequest(client, outcome, reason string, latency time.Duration)
+	// ObserveLockout is called when a wrong code locks a user out.
+	ObserveLockout(client string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveRequest(string, string, string, time.Duration) {}
+func (nopObserver) ObserveLockout(string)                                {}
+
 // Options are the server's collaborators and tuning knobs.
 type Options struct {
 	// Directory is the directory of the first configuration; Reload
@@ -47,6 +63,8 @@ type Options struct {
 	Directory Directory
 	Store     Enrollments
 	Logger    *slog.Logger
+	// Observer receives metrics; nil means none.
+	Observer Observer
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Workers handle requests concurrently on each listener; 0 → 256.
@@ -58,6 +76,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// CacheTTL is how long a response is kept for retransmits; 0 → 10s.
 	CacheTTL time.Duration
+	// Debug logs every packet received and sent with its attributes
+	// (passwords hidden), for admins debugging a NAS.
+	Debug bool
 }
 
 // Server answers RADIUS requests. Its configuration can be replaced while
@@ -119,6 +140,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 256
@@ -278,6 +302,9 @@ func (s *Server) safely(conn net.PacketConn, j *job, handle func(net.PacketConn,
 		s.drop(dropMalformed, src.Addr(), cl.name)
 		return
 	}
+	if s.opts.Debug {
+		s.dumpPacket("received", cl.name, src, pkt)
+	}
 	handle(conn, &datagram{src: src, addr: j.addr, rt: rt, cl: cl, raw: raw, pkt: pkt})
 }
 
@@ -302,7 +329,7 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	switch state, resp := s.cache.begin(key, s.now()); state {
 	case cacheReplay:
 		s.counters.cacheHits.Add(1)
-		s.write(conn, resp, d.addr)
+		s.write(conn, resp, d)
 		return
 	case cacheInFlight:
 		s.counters.drops[dropInFlight].Add(1)
@@ -322,7 +349,7 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	s.cache.finish(key, resp, s.now())
 	finished = true
 	if resp != nil {
-		s.write(conn, resp, d.addr)
+		s.write(conn, resp, d)
 	}
 }
 
@@ -374,7 +401,7 @@ func (s *Server) respond(conn net.PacketConn, d *datagram, code radius.Code) {
 		s.log.Error("cannot encode response", "client", d.cl.name, "err", err)
 		return
 	}
-	s.write(conn, b, d.addr)
+	s.write(conn, b, d)
 }
 
 // checkAuthenticator applies the Message-Authenticator rules (RFC 3579,
@@ -409,9 +436,15 @@ func (s *Server) sawAuthenticator(cl *client, src netip.Addr) bool {
 	return ok
 }
 
-func (s *Server) write(conn net.PacketConn, b []byte, to *net.UDPAddr) {
-	if _, err := conn.WriteTo(b, to); err != nil {
-		s.log.Warn("cannot send response", "dst", to.String(), "err", err)
+// write sends the answer to d.
+func (s *Server) write(conn net.PacketConn, b []byte, d *datagram) {
+	if s.opts.Debug {
+		if resp, err := radius.Parse(b, d.cl.secret); err == nil {
+			s.dumpPacket("sent", d.cl.name, d.src, resp)
+		}
+	}
+	if _, err := conn.WriteTo(b, d.addr); err != nil {
+		s.log.Warn("cannot send response", "dst", d.addr.String(), "err", err)
 	}
 }
 

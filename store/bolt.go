@@ -25,6 +25,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger receives the store's log lines; nil discards them.
 	Logger *slog.Logger
+	// ObserveCommit, if set, is called after every group commit with its
+	// duration (the transaction and its fsync) and the writes it carried,
+	// for metrics. It runs on the committer goroutine: it must not block.
+	ObserveCommit func(d time.Duration, ops int)
 }
 
 // defaultLockTimeout applies when Options.LockTimeout is zero.
@@ -45,6 +49,8 @@ type Bolt struct {
 	path   string
 	sealer sealer
 	log    *slog.Logger
+	// observeCommit is Options.ObserveCommit, or a no-op.
+	observeCommit func(time.Duration, int)
 
 	queue   chan *op
 	stopped chan struct{} // closed when the committer has exited
@@ -91,13 +97,18 @@ func Open(path string, opts Options) (*Bolt, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	observe := opts.ObserveCommit
+	if observe == nil {
+		observe = func(time.Duration, int) {}
+	}
 	b := &Bolt{
-		db:      db,
-		path:    path,
-		sealer:  s,
-		log:     log,
-		queue:   make(chan *op, maxBatch),
-		stopped: make(chan struct{}),
+		db:            db,
+		path:          path,
+		sealer:        s,
+		log:           log,
+		observeCommit: observe,
+		queue:         make(chan *op, maxBatch),
+		stopped:       make(chan struct{}),
 	}
 	go b.commitLoop()
 	return b, nil

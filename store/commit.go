@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -99,6 +100,7 @@ func (b *Bolt) drain(batch []*op) []*op {
 
 // commit applies batch in one transaction and answers every op.
 func (b *Bolt) commit(batch []*op) {
+	start := time.Now()
 	err := b.db.Update(func(tx *bolt.Tx) error {
 		for _, o := range batch {
 			if err := o.ctx.Err(); err != nil {
@@ -115,6 +117,7 @@ func (b *Bolt) commit(batch []*op) {
 	})
 	b.commits.Add(1)
 	b.ops.Add(uint64(len(batch)))
+	b.observeCommit(time.Since(start), len(batch))
 	if err != nil {
 		b.log.Error("store commit failed", "ops", len(batch), "error", err)
 		err = fmt.Errorf("store: commit: %w", err)

@@ -67,8 +67,10 @@ type harness struct {
 	ldap    *directorytest.Server
 	dir     string
 	cfgPath string
+	yaml    string // the config file's text
 	cfg     *config.Config
 	clock   *testClock // nil: real time
+	debug   bool
 	logs    *syncBuffer
 	d       *daemon
 	addr    *net.UDPAddr
@@ -84,11 +86,12 @@ type harnessOptions struct {
 	maxFailures  int        // lockout.max_failures; 0 → 3
 	extraYAML    string     // more top-level sections
 	clock        *testClock // nil: the daemon uses real time
+	debug        bool       // serve --debug: dump every packet
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, ldap: directorytest.Start(t), dir: t.TempDir(), clock: o.clock, logs: &syncBuffer{}}
+	h := &harness{t: t, ldap: directorytest.Start(t), dir: t.TempDir(), clock: o.clock, debug: o.debug, logs: &syncBuffer{}}
 	lc := h.ldap.Config()
 	clients := o.clientYAML
 	if clients == "" {
@@ -134,7 +137,11 @@ enroll:
 store:
   path: state/radius2fa.db
   encryption_key_file: state/store.key
+admin:
+  socket: state/admin.sock
+  metrics_listen: "127.0.0.1:0"
 %s`, o.radiusYAML, clients, lc.URLs[0], lc.BindDN, lc.BindPassword, lc.BaseDN, o.policyYAML, o.maxFailures, o.messagesYAML, o.extraYAML)
+	h.yaml = yaml
 	h.cfgPath = filepath.Join(h.dir, "radius2fa.yaml")
 	if err := os.WriteFile(h.cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -158,7 +165,7 @@ func (h *harness) start() {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var opts daemonOptions
+	opts := daemonOptions{debug: h.debug}
 	if h.clock != nil {
 		opts.now = h.clock.Now
 	}

@@ -22,7 +22,7 @@ func main() {
 }
 
 const usage = `usage:
-  radius2fa serve --config FILE
+  radius2fa serve --config FILE [--debug]
   radius2fa check-config --config FILE
   radius2fa user enroll USER --config FILE [--no-directory] [--qr FILE.png]
   radius2fa user recovery-codes USER --config FILE [--no-directory]

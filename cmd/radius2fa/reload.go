@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/signal"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/radius2fa/radius2fa/config"
-	"github.com/radius2fa/radius2fa/directory"
 )
 
 // Reloading the configuration while serving: SIGHUP and `radius2fa
@@ -44,10 +42,10 @@ func (d *daemon) reload() (reloadResult, error) {
 
 	dir := d.dir.Load()
 	if !reflect.DeepEqual(old.LDAP, cfg.LDAP) {
-		next, err := directory.New(cfg.LDAP, d.log.With("component", "ldap"))
+		next, err := d.newDirectory(cfg)
 		if err != nil {
 			d.log.Error("reload failed: the configuration in use is unchanged", "config", old.Path, "err", err)
-			return reloadResult{}, fmt.Errorf("ldap: %w", err)
+			return reloadResult{}, err
 		}
 		d.dir.Store(next)
 		// Requests in flight still use the old connections.

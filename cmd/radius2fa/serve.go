@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,12 +17,14 @@ import (
 	"github.com/radius2fa/radius2fa/config"
 	"github.com/radius2fa/radius2fa/directory"
 	"github.com/radius2fa/radius2fa/radiusd"
+	"github.com/radius2fa/radius2fa/radiusd/metrics"
 	"github.com/radius2fa/radius2fa/store"
 )
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	path := configFlag(fs)
+	debug := fs.Bool("debug", false, "log every packet with its attributes (passwords hidden) and everything at debug level")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -33,11 +36,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.Log, stderr)
+	logCfg := cfg.Log
+	if *debug {
+		logCfg.Level = "debug"
+	}
+	log, err := newLogger(logCfg, stderr)
 	if err != nil {
 		return err
 	}
-	d, err := startDaemon(ctx, cfg, log, daemonOptions{})
+	d, err := startDaemon(ctx, cfg, log, daemonOptions{debug: *debug})
 	if err != nil {
 		return err
 	}
@@ -68,14 +75,18 @@ type daemon struct {
 	store    *store.Bolt
 	dir      atomic.Pointer[directory.Client] // the current one; a reload replaces it
 	server   *radiusd.Server
-	conns    []net.PacketConn // authentication
-	acct     net.PacketConn   // accounting, or nil
-	done     chan error
+	metrics  *metrics.Metrics
+	// metricsLn serves /metrics, /healthz and /readyz; nil when off.
+	metricsLn net.Listener
+	conns     []net.PacketConn // authentication
+	acct      net.PacketConn   // accounting, or nil
+	done      chan error
 }
 
 // daemonOptions are knobs for tests.
 type daemonOptions struct {
-	now func() time.Time // the daemon's clock; nil → time.Now
+	now   func() time.Time // the daemon's clock; nil → time.Now
+	debug bool             // dump every packet (serve --debug)
 }
 
 // startDaemon opens everything cfg names and starts serving until ctx is
@@ -91,16 +102,25 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 			d.close()
 		}
 	}()
-	if d.store, err = openStore(cfg, log); err != nil {
+	d.metrics = metrics.New(metrics.Sources{
+		Server:      func() radiusd.Stats { return d.server.Stats() },
+		Pools:       func() (directory.PoolStats, directory.PoolStats) { return d.dir.Load().PoolStats() },
+		Enrollments: func(ctx context.Context) (int, int, error) { return d.store.Count(ctx) },
+		Ready:       d.ready,
+	})
+	if d.store, err = openStore(cfg, log, d.metrics.ObserveCommit); err != nil {
 		return nil, err
 	}
-	dir, err := directory.New(cfg.LDAP, log.With("component", "ldap"))
+	dir, err := d.newDirectory(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ldap: %w", err)
+		return nil, err
 	}
 	d.dir.Store(dir)
-	d.server, err = radiusd.New(cfg, radiusd.Options{Directory: dir, Store: d.store, Logger: log, Now: opts.now})
+	d.server, err = radiusd.New(cfg, radiusd.Options{Directory: dir, Store: d.store, Logger: log, Observer: d.metrics, Now: opts.now, Debug: opts.debug})
 	if err != nil {
+		return nil, err
+	}
+	if err := d.serveMetrics(ctx, cfg.Admin.MetricsListen); err != nil {
 		return nil, err
 	}
 	for _, addr := range cfg.Radius.Listen {
@@ -138,12 +158,55 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 
 // openStore opens the store named by cfg with a short lock wait, so a
 // second daemon or a CLI command fails fast with a clear message.
-func openStore(cfg *config.Config, log *slog.Logger) (*store.Bolt, error) {
+// observeCommit may be nil.
+func openStore(cfg *config.Config, log *slog.Logger, observeCommit func(time.Duration, int)) (*store.Bolt, error) {
 	return store.Open(cfg.Store.Path, store.Options{
-		KeyFile:     cfg.Store.EncryptionKeyFile,
-		LockTimeout: time.Second,
-		Logger:      log.With("component", "store"),
+		KeyFile:       cfg.Store.EncryptionKeyFile,
+		LockTimeout:   time.Second,
+		Logger:        log.With("component", "store"),
+		ObserveCommit: observeCommit,
 	})
+}
+
+// newDirectory connects to the LDAP servers of cfg, reporting to the
+// daemon's metrics.
+func (d *daemon) newDirectory(cfg *config.Config) (*directory.Client, error) {
+	dir, err := directory.New(cfg.LDAP, d.log.With("component", "ldap"))
+	if err != nil {
+		return nil, fmt.Errorf("ldap: %w", err)
+	}
+	dir.SetObserver(d.metrics)
+	return dir, nil
+}
+
+// ready tells /readyz whether the daemon can serve: the store answers and
+// at least one LDAP server does.
+func (d *daemon) ready(ctx context.Context) error {
+	if _, _, err := d.store.Count(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := d.dir.Load().Ping(ctx); err != nil {
+		return fmt.Errorf("ldap: %w", err)
+	}
+	return nil
+}
+
+// serveMetrics serves /metrics, /healthz and /readyz on addr until ctx
+// ends; "" turns them off.
+func (d *daemon) serveMetrics(ctx context.Context, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin.metrics_listen: %w", err)
+	}
+	d.metricsLn = ln
+	srv := &http.Server{Handler: d.metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	context.AfterFunc(ctx, func() { srv.Close() })
+	d.log.Info("serving metrics", "addr", ln.Addr().String())
+	return nil
 }
 
 // addrs returns the addresses the RADIUS listeners are bound to.
@@ -166,6 +229,9 @@ func (d *daemon) close() {
 	}
 	if d.acct != nil {
 		d.acct.Close()
+	}
+	if d.metricsLn != nil {
+		d.metricsLn.Close()
 	}
 	if dir := d.dir.Load(); dir != nil {
 		dir.Close()

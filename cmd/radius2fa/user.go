@@ -90,7 +90,7 @@ func openUserCmd(ctx context.Context, fs *flag.FlagSet, args []string, stderr io
 	if user == "" {
 		return nil, fmt.Errorf("%w: empty user name", errUsage)
 	}
-	st, err := openStore(cfg, log)
+	st, err := openStore(cfg, log, nil)
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return nil, fmt.Errorf("%w\n(the running daemon holds the store; stop it to change users from the command line)", err)
