@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,18 +19,8 @@ func TestMakeDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "radius2fa")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	// A free UDP port on loopback for the demo daemon.
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := pc.LocalAddr().(*net.UDPAddr).Port
-	pc.Close()
+	bin := buildBinary(t)
+	port := freeUDPPort(t)
 
 	cmd := exec.Command(filepath.Join(root, "testdata", "demo.sh"))
 	cmd.Env = append(os.Environ(), "BIN="+bin, "DEMO_DIR="+t.TempDir(), "DEMO_PORT="+strconv.Itoa(port), "DEMO_ONESHOT=1")

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"layeh.com/radius"
+)
+
+// buildBinary builds radius2fa into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "radius2fa")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// waitFor polls the process output until it contains want.
+func waitFor(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the daemon's output:\n%s", want, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The real binary as systemd runs it: SIGHUP reloads (ExecReload), SIGTERM
+// stops after the requests in flight, with exit status 0.
+func TestBinarySignals(t *testing.T) {
+	bin := buildBinary(t)
+	port := freeUDPPort(t)
+	h := newHarness(t, harnessOptions{policyYAML: "  default: password"})
+	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
+	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+
+	out := &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--config", h.cfgPath)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	waitFor(t, out, "listening for RADIUS authentication")
+	h.mustCode(request{user: "carol", password: "carol-pass"}, radius.CodeAccessAccept, "")
+
+	// A new NAS, added by editing the file and sending SIGHUP.
+	text, err := os.ReadFile(h.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.cfgPath, strings.Replace(string(text), "  clients:", `  clients:
+    - name: new-nas
+      address: 127.0.0.9
+      secret: "`+testSecret+`"
+      require_message_authenticator: "no"`, 1))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, out, "configuration reloaded")
+	h.mustCode(request{user: "carol", password: "carol-pass", from: "127.0.0.9"}, radius.CodeAccessAccept, "")
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM:\n%s", err, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop on SIGTERM:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "radius2fa stopping: requests in flight have finished") {
+		t.Fatalf("no shutdown line:\n%s", out.String())
+	}
+}
+
+// The unit file passes systemd's own check, with every directive known.
+func TestSystemdUnit(t *testing.T) {
+	analyze := needTool(t, "systemd-analyze", "systemd")
+	src, err := os.ReadFile("../../testdata/systemd/radius2fa.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := filepath.Join(t.TempDir(), "radius2fa.service")
+	// systemd-analyze wants the binary to exist.
+	writeFile(t, unit, strings.ReplaceAll(string(src), "/usr/local/bin/radius2fa", "/bin/true"))
+	var outb bytes.Buffer
+	cmd := exec.Command(analyze, "verify", unit)
+	cmd.Stdout, cmd.Stderr = &outb, &outb
+	if err := cmd.Run(); err != nil || outb.Len() != 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, outb.String())
+	}
+	for _, d := range []string{"ExecReload=/bin/kill -HUP $MAINPID", "ProtectSystem=strict", "NoNewPrivileges=yes",
+		"StateDirectory=radius2fa", "RuntimeDirectory=radius2fa", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE"} {
+		if !strings.Contains(string(src), d+"\n") {
+			t.Errorf("the unit lacks %s", d)
+		}
+	}
+}
