@@ -5,7 +5,7 @@
 
 GO       ?= go
 BIN      := bin/radius2fa
-DEB_PKGS := slapd ldap-utils freeradius-utils oathtool zbar-tools ocserv openconnect
+DEB_PKGS := slapd ldap-utils freeradius-utils oathtool zbar-tools ocserv openconnect chromium fonts-ipafont-gothic systemd
 
 .PHONY: build test demo deps fmt vet bench clean
 
