@@ -84,6 +84,7 @@ type harnessOptions struct {
 	policyYAML   string     // the policy section's keys; "" → default: totp
 	messagesYAML string     // the messages section's keys; "" → language: en
 	maxFailures  int        // lockout.max_failures; 0 → 3
+	enrollYAML   string     // the enroll section's keys; "" → only public_url
 	extraYAML    string     // more top-level sections
 	clock        *testClock // nil: the daemon uses real time
 	debug        bool       // serve --debug: dump every packet
@@ -111,6 +112,9 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if o.maxFailures == 0 {
 		o.maxFailures = 3
 	}
+	if o.enrollYAML == "" {
+		o.enrollYAML = `  public_url: "https://mfa.example.ac.jp/"`
+	}
 	yaml := fmt.Sprintf(`
 radius:
   listen: ["127.0.0.1:0"]
@@ -133,14 +137,14 @@ lockout:
 messages:
 %s
 enroll:
-  public_url: "https://mfa.example.ac.jp/"
+%s
 store:
   path: state/radius2fa.db
   encryption_key_file: state/store.key
 admin:
   socket: state/admin.sock
   metrics_listen: "127.0.0.1:0"
-%s`, o.radiusYAML, clients, lc.URLs[0], lc.BindDN, lc.BindPassword, lc.BaseDN, o.policyYAML, o.maxFailures, o.messagesYAML, o.extraYAML)
+%s`, o.radiusYAML, clients, lc.URLs[0], lc.BindDN, lc.BindPassword, lc.BaseDN, o.policyYAML, o.maxFailures, o.messagesYAML, o.enrollYAML, o.extraYAML)
 	h.yaml = yaml
 	h.cfgPath = filepath.Join(h.dir, "radius2fa.yaml")
 	if err := os.WriteFile(h.cfgPath, []byte(yaml), 0o600); err != nil {
