@@ -24,8 +24,28 @@ func main() {
 const usage = `usage:
   radius2fa serve --config FILE [--debug]
   radius2fa check-config --config FILE
-  radius2fa user enroll USER --config FILE [--no-directory] [--qr FILE.png]
-  radius2fa user recovery-codes USER --config FILE [--no-directory]
+  radius2fa user list [--json] --config FILE
+  radius2fa user show USER [--json] [--no-directory] --config FILE
+  radius2fa user enroll USER [--no-directory] [--qr FILE.png] --config FILE
+  radius2fa user reset USER [--no-directory] --config FILE
+  radius2fa user unlock USER [--no-directory] --config FILE
+  radius2fa user recovery-codes USER [--no-directory] --config FILE
+  radius2fa user import [--format csv|uri] [--columns user,secret,digits,period,algorithm] [--skip-bad] FILE|- --config FILE
+  radius2fa user export [--with-secrets] [--format csv|uri] [--out FILE] --config FILE
+  radius2fa backup --out PATH --config FILE
+  radius2fa reload --config FILE
+
+The user, backup and reload commands talk to the running daemon over
+admin.socket; with no daemon running, user and backup open the store
+themselves. USER is looked up in LDAP and keyed on its canonical id; show,
+reset and unlock fall back to the name as given (lower-cased, realm
+stripped) for a user LDAP no longer knows, and --no-directory skips LDAP.
+user import never asks LDAP: names are only lower-cased and stripped of
+their realm (Alice@example.ac.jp is alice). It reads CSV (columns may be
+user|uid, secret|totp_secret_base32, digits, period, algorithm, created;
+password or - for columns to ignore; a header row is recognised) or
+otpauth://totp/ URIs, one per line; it imports nothing if a line is bad,
+unless --skip-bad.
 `
 
 // errUsage marks a command line mistake: usage is printed, exit status 2.
@@ -45,6 +65,10 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCheckConfig(args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr)
+	case "reload":
+		err = cmdReload(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

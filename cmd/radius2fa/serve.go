@@ -80,6 +80,8 @@ type daemon struct {
 	metricsLn net.Listener
 	conns     []net.PacketConn // authentication
 	acct      net.PacketConn   // accounting, or nil
+	adminSrv  io.Closer        // the admin socket's server, or nil
+	enrollLn  net.Listener     // the enrollment page, or nil
 	done      chan error
 }
 
@@ -121,6 +123,12 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 		return nil, err
 	}
 	if err := d.serveMetrics(ctx, cfg.Admin.MetricsListen); err != nil {
+		return nil, err
+	}
+	if err := d.startAdmin(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.startEnroll(ctx, cfg, opts.now); err != nil {
 		return nil, err
 	}
 	for _, addr := range cfg.Radius.Listen {
@@ -224,6 +232,9 @@ func (d *daemon) wait() error {
 }
 
 func (d *daemon) close() {
+	if d.adminSrv != nil {
+		d.adminSrv.Close() // before the store: requests in flight use it
+	}
 	for _, c := range d.conns {
 		c.Close()
 	}
@@ -232,6 +243,9 @@ func (d *daemon) close() {
 	}
 	if d.metricsLn != nil {
 		d.metricsLn.Close()
+	}
+	if d.enrollLn != nil {
+		d.enrollLn.Close()
 	}
 	if dir := d.dir.Load(); dir != nil {
 		dir.Close()

@@ -3,6 +3,7 @@ package directorytest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,7 +212,39 @@ func (s *Server) signal(sig syscall.Signal, paused bool) {
 	if err := syscall.Kill(s.pid, sig); err != nil {
 		s.t.Fatalf("directorytest: signal slapd %d: %v", s.pid, err)
 	}
+	if paused {
+		// kill returns before every thread has stopped: a thread busy on a
+		// request could still answer it. Wait until all are stopped.
+		s.waitStopped()
+	}
 	s.paused = paused
+}
+
+// waitStopped waits until every thread of slapd is in the stopped state
+// (T in /proc/PID/task/*/stat).
+func (s *Server) waitStopped() {
+	s.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", s.pid))
+		stopped := len(stats) > 0
+		for _, f := range stats {
+			b, err := os.ReadFile(f)
+			// The state follows the parenthesised command name.
+			i := bytes.LastIndexByte(b, ')')
+			if err != nil || i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+				stopped = false
+				break
+			}
+		}
+		if stopped {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("directorytest: slapd %d did not stop on SIGSTOP", s.pid)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // cleanup stops slapd and prints its log when the test failed.
