@@ -19,12 +19,16 @@ func testCampusOnly(t *testing.T, ldap *directorytest.Server) {
 			c.Enroll.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 		})
 		b := h.browser()
-		for _, path := range []string{"/", "/register", "/register/qr.png", "/static/style.css", "/nope"} {
+		for _, path := range []string{"/", "/register", "/register/qr.png", "/nope"} {
 			r := b.get(path)
 			expect(t, r, http.StatusForbidden, `id="off-campus"`, "only possible on campus")
 			if len(r.header.Values("Set-Cookie")) != 0 {
 				t.Errorf("GET %s off campus set cookies %q", path, r.header.Values("Set-Cookie"))
 			}
+		}
+		// The style sheet is public, so that the refusal page is styled.
+		if r := b.get("/static/style.css"); r.status != http.StatusOK || len(r.header.Values("Set-Cookie")) != 0 {
+			t.Errorf("GET /static/style.css off campus: %d, cookies %q", r.status, r.header.Values("Set-Cookie"))
 		}
 		r := b.post("/login", nil)
 		expect(t, r, http.StatusForbidden, `id="off-campus"`)

@@ -83,7 +83,7 @@ const (
 	recoveryCodeCount = 10
 	// qrModuleSize is the QR code's pixels per module: about 350 px for a
 	// typical otpauth URI, comfortable to scan from a screen.
-	qrModuleSize = 6
+	qrModuleSize = 5
 	// offsetSearchSteps bounds the clock-offset hint: a day of 30 s steps.
 	offsetSearchSteps = totp.MaxOffsetSteps
 )
@@ -222,9 +222,14 @@ func (s *Server) Handler() http.Handler {
 	for _, p := range []string{"/login", "/logout", "/register/confirm", "/recovery", "/unregister"} {
 		mux.Handle("GET "+p, http.RedirectHandler(backTo(p), http.StatusSeeOther))
 	}
-	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("/", s.handleNotFound)
-	return securityHeaders(s.campusOnly(s.languageCookie(mux)))
+	// The style sheet holds nothing secret and is served to everyone, so
+	// that the off-campus page is styled too; everything else is behind
+	// the campus filter.
+	outer := http.NewServeMux()
+	outer.Handle("GET /static/", staticHandler())
+	outer.Handle("/", s.campusOnly(s.languageCookie(mux)))
+	return securityHeaders(outer)
 }
 
 // backTo is the page a GET of a POST-only path goes to.
