@@ -92,6 +92,9 @@ type LDAP struct {
 	GroupFilter string        `mapstructure:"group_filter"`
 	Timeout     time.Duration `mapstructure:"timeout"`
 	PoolSize    int           `mapstructure:"pool_size"`
+	// CacheTTL is how long a user found by a search is remembered (DN and
+	// groups, never the password); 0 searches on every login.
+	CacheTTL time.Duration `mapstructure:"cache_ttl"`
 }
 
 // TOTP configures codes for new enrollments and verification.

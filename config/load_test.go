@@ -145,6 +145,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 			GroupFilter:     "(member={dn})",
 			Timeout:         5 * time.Second,
 			PoolSize:        16,
+			CacheTTL:        2 * time.Minute,
 		},
 		TOTP:    TOTP{Issuer: "radius2fa", Digits: 6, Period: 30 * time.Second, Skew: 1},
 		Policy:  Policy{Default: "totp"},
@@ -221,6 +222,7 @@ func fullConfig(dir string) *Config {
 			GroupFilter:      "(uniqueMember={dn})",
 			Timeout:          3 * time.Second,
 			PoolSize:         8,
+			CacheTTL:         30 * time.Second,
 		},
 		TOTP: TOTP{Issuer: "Example University", Digits: 8, Period: 60 * time.Second, Skew: 2},
 		Policy: Policy{

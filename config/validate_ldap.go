@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -30,6 +31,9 @@ func (ck *checker) ldap(l *LDAP) {
 	}
 	ck.positive("ldap.timeout", l.Timeout)
 	ck.between("ldap.pool_size", l.PoolSize, 1, 1024)
+	if l.CacheTTL < 0 || l.CacheTTL > time.Hour {
+		ck.add("ldap.cache_ttl", "%s is not between 0 (off) and 1h", l.CacheTTL)
+	}
 }
 
 // ldapURLs checks ldap.urls and that StartTLS is not asked of ldaps://.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -21,6 +23,10 @@ type Client struct {
 	search   *pool // bound as the service account; never bound as a user
 	bind     *pool // user binds only; never searches
 	observer atomic.Pointer[observerBox]
+	cache    *identityCache // nil when ldap.cache_ttl is 0
+
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // New checks cfg and returns a Client. It does not contact a server:
@@ -37,7 +43,11 @@ func New(cfg config.LDAP, log *slog.Logger) (*Client, error) {
 	for i, u := range cfg.URLs {
 		srv.list = append(srv.list, &server{url: u, tls: tlsConfigs[i]})
 	}
-	c := &Client{cfg: cfg, log: log, servers: srv}
+	c := &Client{cfg: cfg, log: log, servers: srv, done: make(chan struct{})}
+	if cfg.CacheTTL > 0 {
+		c.cache = newIdentityCache(cfg.CacheTTL, time.Now)
+		go c.sweepCache()
+	}
 	c.search = newPool("search", cfg.PoolSize, c.dialSearch)
 	c.bind = newPool("bind", cfg.PoolSize, srv.dial)
 	return c, nil
@@ -61,9 +71,24 @@ func (c *Client) PoolStats() (search, bind PoolStats) {
 // Close closes the idle connections and makes later calls fail with
 // ErrClosed; connections in use close when their operation ends.
 func (c *Client) Close() error {
+	c.closeOnce.Do(func() { close(c.done) })
 	c.search.close()
 	c.bind.close()
 	return nil
+}
+
+// sweepCache drops expired cache entries until Close.
+func (c *Client) sweepCache() {
+	t := time.NewTicker(c.cfg.CacheTTL / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+			c.cache.sweep()
+		}
+	}
 }
 
 // Authenticate finds user and checks password. A blank password, an
@@ -81,11 +106,28 @@ func (c *Client) Authenticate(ctx context.Context, user, password string) (Ident
 	if err != nil || !found {
 		return Identity{}, false, err
 	}
+	return c.CheckUserPassword(ctx, user, id, password)
+}
+
+// CheckUserPassword checks password for id, which Lookup returned for
+// user. When id came from the identity cache and the password is refused,
+// the cached entry is dropped and user looked up again: if the entry has
+// moved to another DN, the bind is tried once more there (a moved entry
+// must not look like a wrong password), otherwise the refusal stands — a
+// wrong password is never tried twice. It returns the identity the
+// password was checked against.
+func (c *Client) CheckUserPassword(ctx context.Context, user string, id Identity, password string) (Identity, bool, error) {
 	ok, err := c.CheckPassword(ctx, id.DN, password)
-	if err != nil {
+	if err != nil || ok || !id.Cached {
+		return id, ok, err
+	}
+	c.Forget(user)
+	fresh, found, err := c.Lookup(ctx, user)
+	if err != nil || !found || strings.EqualFold(fresh.DN, id.DN) {
 		return id, false, err
 	}
-	return id, ok, nil
+	ok, err = c.CheckPassword(ctx, fresh.DN, password)
+	return fresh, ok, err
 }
 
 // dialSearch opens a search connection bound as the service account

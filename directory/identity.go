@@ -11,6 +11,9 @@ type Identity struct {
 	DN string
 	// Groups holds the DNs of the user's groups, as the server returned them.
 	Groups []string
+	// Cached reports that Lookup answered from its cache (ldap.cache_ttl)
+	// rather than from a search.
+	Cached bool
 }
 
 // Normalize trims surrounding white space from a user name and, when

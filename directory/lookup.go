@@ -18,6 +18,11 @@ func (c *Client) Lookup(ctx context.Context, user string) (Identity, bool, error
 	if name == "" {
 		return Identity{}, false, nil
 	}
+	if c.cache != nil {
+		if id, ok := c.cache.get(name); ok {
+			return id, true, nil
+		}
+	}
 	filter := strings.ReplaceAll(c.cfg.UserFilter, "{user}", ldap.EscapeFilter(name))
 	attrs := []string{c.cfg.UserIDAttribute}
 	if c.cfg.GroupBaseDN == "" && c.cfg.GroupAttribute != "" {
@@ -39,7 +44,19 @@ func (c *Client) Lookup(ctx context.Context, user string) (Identity, bool, error
 		return Identity{}, false, fmt.Errorf("look up %q: %w", name, err)
 	}
 	c.log.Debug("ldap: user found", "user", name, "id", id.ID, "dn", id.DN, "groups", len(id.Groups))
+	if c.cache != nil {
+		c.cache.put(name, id)
+	}
 	return id, true, nil
+}
+
+// Forget drops what the identity cache knows about user, so the next
+// Lookup asks the directory. Call it when a bind with a cached identity
+// fails: the entry may have moved.
+func (c *Client) Forget(user string) {
+	if c.cache != nil {
+		c.cache.forget(Normalize(user, c.cfg.StripRealm))
+	}
 }
 
 // identity builds the Identity of a user entry, searching its groups when

@@ -75,6 +75,9 @@ type flow struct {
 	rt  *runtimeConfig
 	cl  *client
 	now time.Time
+
+	name string             // User-Name as sent
+	id   directory.Identity // the user, once the directory found them
 }
 
 func (f *flow) reject(reason, text string, a msgArgs) verdict {
@@ -179,8 +182,9 @@ func (f *flow) decide(pkt *radius.Packet, authenticated bool) verdict {
 	if !found {
 		return named(f.reject(reasonUnknownUser, text.WrongPassword, msgArgs{}), name)
 	}
+	f.name, f.id = name, id
 	d := f.rt.policy.decide(newSession(f.cl.name, pkt, id))
-	v := f.login(d, id, name, password)
+	v := f.login(d, id, password)
 	v.user, v.rule = id.ID, d.rule
 	if v.code == radius.CodeAccessAccept {
 		v.reply = d.reply
@@ -205,13 +209,13 @@ func newSession(client string, pkt *radius.Packet, id directory.Identity) *sessi
 
 // login handles the first request of a login: the password, and the code
 // when the policy and the client's mode ask for it here.
-func (f *flow) login(d decision, id directory.Identity, name, password string) verdict {
+func (f *flow) login(d decision, id directory.Identity, password string) verdict {
 	text := &f.rt.msgs.text
 	switch d.require {
 	case config.RequireReject:
 		return f.reject(reasonPolicyReject, text.AccessDenied, msgArgs{})
 	case config.RequirePassword:
-		if v, ok := f.checkPassword(id.DN, password); !ok {
+		if v, ok := f.checkPassword(password); !ok {
 			return v
 		}
 		return accept(factorPassword)
@@ -222,32 +226,32 @@ func (f *flow) login(d decision, id directory.Identity, name, password string) v
 		return f.failed(reasonStoreError, err)
 	}
 	if st.Enrollment == nil {
-		return f.notEnrolled(d, id.DN, password)
+		return f.notEnrolled(d, password)
 	}
 
 	switch f.cl.mode {
 	case config.ModeChallenge:
-		return f.passwordThenChallenge(d, st, id.DN, name, password)
+		return f.passwordThenChallenge(d, st, password)
 	case config.ModeAuto:
 		if pass, code, ok := splitAppend(password, st.Enrollment.Digits); ok && f.codeMatches(st, code) {
-			return f.appended(st, id.DN, pass, code)
+			return f.appended(st, pass, code)
 		}
-		return f.passwordThenChallenge(d, st, id.DN, name, password)
+		return f.passwordThenChallenge(d, st, password)
 	}
 	if pass, code, ok := splitAppendedRecovery(password); ok {
-		return f.appended(st, id.DN, pass, code)
+		return f.appended(st, pass, code)
 	}
 	pass, code, ok := splitAppend(password, st.Enrollment.Digits)
 	if !ok {
 		return f.reject(reasonCodeMissing, text.CodeMissing, msgArgs{digits: st.Enrollment.Digits})
 	}
-	return f.appended(st, id.DN, pass, code)
+	return f.appended(st, pass, code)
 }
 
 // notEnrolled answers a user who has no app registered: the password is
 // enough under totp_if_enrolled; under totp they are told to register —
 // only once the password is right, so a stranger learns nothing.
-func (f *flow) notEnrolled(d decision, dn, password string) verdict {
+func (f *flow) notEnrolled(d decision, password string) verdict {
 	pw := password
 	if d.require == config.RequireTOTP && f.cl.mode != config.ModeChallenge {
 		// A user who typed a code anyway gets the message about
@@ -256,7 +260,7 @@ func (f *flow) notEnrolled(d decision, dn, password string) verdict {
 			pw = pass
 		}
 	}
-	if v, ok := f.checkPassword(dn, pw); !ok {
+	if v, ok := f.checkPassword(pw); !ok {
 		return v
 	}
 	if d.require == config.RequireTOTPIfEnrolled {
@@ -266,8 +270,8 @@ func (f *flow) notEnrolled(d decision, dn, password string) verdict {
 }
 
 // appended checks a password and the code (or recovery code) typed after it.
-func (f *flow) appended(st store.UserState, dn, password, code string) verdict {
-	if v, ok := f.checkPassword(dn, password); !ok {
+func (f *flow) appended(st store.UserState, password, code string) verdict {
+	if v, ok := f.checkPassword(password); !ok {
 		return v
 	}
 	if v, locked := f.lockedOut(st); locked {
@@ -277,8 +281,8 @@ func (f *flow) appended(st store.UserState, dn, password, code string) verdict {
 }
 
 // passwordThenChallenge checks the password and asks for the code.
-func (f *flow) passwordThenChallenge(d decision, st store.UserState, dn, name, password string) verdict {
-	if v, ok := f.checkPassword(dn, password); !ok {
+func (f *flow) passwordThenChallenge(d decision, st store.UserState, password string) verdict {
+	if v, ok := f.checkPassword(password); !ok {
 		return v
 	}
 	if v, locked := f.lockedOut(st); locked {
@@ -286,7 +290,7 @@ func (f *flow) passwordThenChallenge(d decision, st store.UserState, dn, name, p
 	}
 	c := challenge{
 		user:   st.User,
-		name:   directory.Canonical(name, f.rt.stripRealm),
+		name:   directory.Canonical(f.name, f.rt.stripRealm),
 		client: f.cl.name,
 		rule:   d.rule,
 		reply:  d.reply,
@@ -362,9 +366,10 @@ func (f *flow) lockedOut(st store.UserState) (verdict, bool) {
 	return verdict{}, false
 }
 
-// checkPassword binds as the user.
-func (f *flow) checkPassword(dn, password string) (verdict, bool) {
-	ok, err := f.rt.dir.CheckPassword(f.ctx, dn, password)
+// checkPassword binds as the user found for this request.
+func (f *flow) checkPassword(password string) (verdict, bool) {
+	id, ok, err := f.rt.dir.CheckUserPassword(f.ctx, f.name, f.id, password)
+	f.id = id
 	switch {
 	case err != nil:
 		return f.failed(reasonDirectoryError, err), false

@@ -24,8 +24,10 @@ import (
 type Directory interface {
 	// Lookup finds user; false means no such user.
 	Lookup(ctx context.Context, user string) (directory.Identity, bool, error)
-	// CheckPassword binds as dn; false means a wrong password.
-	CheckPassword(ctx context.Context, dn, password string) (bool, error)
+	// CheckUserPassword binds as the user Lookup found; false means a
+	// wrong password. It returns the identity the password was checked
+	// against (a cached one may have been refreshed).
+	CheckUserPassword(ctx context.Context, user string, id directory.Identity, password string) (directory.Identity, bool, error)
 }
 
 var _ Directory = (*directory.Client)(nil)

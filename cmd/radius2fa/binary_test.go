@@ -119,7 +119,15 @@ func TestSystemdUnit(t *testing.T) {
 	var outb bytes.Buffer
 	cmd := exec.Command(analyze, "verify", unit)
 	cmd.Stdout, cmd.Stderr = &outb, &outb
-	if err := cmd.Run(); err != nil || outb.Len() != 0 {
+	err = cmd.Run()
+	// verify also reports on units installed on this machine; only ours counts.
+	var ours []string
+	for _, line := range strings.Split(outb.String(), "\n") {
+		if strings.Contains(line, "radius2fa.service") {
+			ours = append(ours, line)
+		}
+	}
+	if err != nil || len(ours) != 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, outb.String())
 	}
 	for _, d := range []string{"ExecReload=/bin/kill -HUP $MAINPID", "ProtectSystem=strict", "NoNewPrivileges=yes",

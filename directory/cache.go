@@ -1,0 +1,118 @@
+package directory
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// The identity cache: a user found by Lookup is remembered for
+// ldap.cache_ttl, so that a steady-state login costs one LDAP operation,
+// the bind that checks the password, instead of a search and a bind.
+// Passwords are never cached: every login binds. What the cache can make
+// stale is where the user's entry is and which groups it is in; a failed
+// bind forgets the entry (see Forget), and a group change takes effect
+// within the TTL.
+
+const (
+	cacheShards = 64
+	// cacheMax bounds the entries, so a flood of distinct names cannot
+	// grow memory without limit; beyond it new users are not cached.
+	cacheMax = 200000
+)
+
+type cachedIdentity struct {
+	id      Identity
+	expires int64 // unix nanoseconds
+}
+
+type cacheShard struct {
+	mu sync.Mutex
+	m  map[string]cachedIdentity
+}
+
+type identityCache struct {
+	ttl    time.Duration
+	now    func() time.Time
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
+}
+
+func newIdentityCache(ttl time.Duration, now func() time.Time) *identityCache {
+	c := &identityCache{ttl: ttl, now: now, seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]cachedIdentity)
+	}
+	return c
+}
+
+func (c *identityCache) shard(name string) *cacheShard {
+	return &c.shards[maphash.String(c.seed, name)%cacheShards]
+}
+
+// get returns the cached identity of a normalised name.
+func (c *identityCache) get(name string) (Identity, bool) {
+	s := c.shard(name)
+	s.mu.Lock()
+	e, ok := s.m[name]
+	s.mu.Unlock()
+	if !ok || c.now().UnixNano() >= e.expires {
+		return Identity{}, false
+	}
+	e.id.Cached = true
+	return e.id, true
+}
+
+// put remembers id for name until the TTL passes.
+func (c *identityCache) put(name string, id Identity) {
+	s := c.shard(name)
+	now := c.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= cacheMax/cacheShards {
+		for k, e := range s.m {
+			if now >= e.expires {
+				delete(s.m, k)
+			}
+		}
+		if len(s.m) >= cacheMax/cacheShards {
+			return
+		}
+	}
+	s.m[name] = cachedIdentity{id: id, expires: now + int64(c.ttl)}
+}
+
+// forget drops name.
+func (c *identityCache) forget(name string) {
+	s := c.shard(name)
+	s.mu.Lock()
+	delete(s.m, name)
+	s.mu.Unlock()
+}
+
+// sweep drops expired entries.
+func (c *identityCache) sweep() {
+	now := c.now().UnixNano()
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if now >= e.expires {
+				delete(s.m, k)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// len counts the entries, expired or not.
+func (c *identityCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}
