@@ -20,8 +20,8 @@ type Client struct {
 	cfg      config.LDAP
 	log      *slog.Logger
 	servers  *servers
-	search   *pool // bound as the service account; never bound as a user
-	bind     *pool // user binds only; never searches
+	search   *pool[*pconn] // bound as the service account; never bound as a user
+	bind     *pool[*bconn] // user binds only; never searches
 	observer atomic.Pointer[observerBox]
 	cache    *identityCache // nil when ldap.cache_ttl is 0
 
@@ -49,7 +49,7 @@ func New(cfg config.LDAP, log *slog.Logger) (*Client, error) {
 		go c.sweepCache()
 	}
 	c.search = newPool("search", cfg.PoolSize, c.dialSearch)
-	c.bind = newPool("bind", cfg.PoolSize, srv.dial)
+	c.bind = newPool("bind", cfg.PoolSize, srv.dialBind)
 	return c, nil
 }
 

@@ -46,6 +46,12 @@ func (pc *pconn) do(ctx context.Context, timeout time.Duration, op func(*ldap.Co
 	return err
 }
 
+// usable reports whether the connection may be lent again.
+func (pc *pconn) usable() bool { return !pc.broken && !pc.l.IsClosing() }
+
+// serverIndex is the server the connection goes to.
+func (pc *pconn) serverIndex() int { return pc.server }
+
 // close closes the connection; go-ldap's Close is idempotent.
 func (pc *pconn) close() {
 	pc.broken = true

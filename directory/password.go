@@ -2,11 +2,10 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // CheckPassword binds as dn with password on the bind-only pool. A wrong
@@ -19,15 +18,17 @@ func (c *Client) CheckPassword(ctx context.Context, dn, password string) (bool, 
 		return false, nil
 	}
 	start := time.Now()
-	err := c.withConn(ctx, c.bind, func(l *ldap.Conn) error {
-		return l.Bind(dn, password)
+	err := withRetry(c, ctx, c.bind, func(b *bconn) (bool, error) {
+		err := b.bind(ctx, c.cfg.Timeout, dn, password)
+		return b.broken, err
 	})
+	var refused *resultError
 	switch {
 	case err == nil:
 		c.observeBind(start, true, nil)
 		c.log.Debug("ldap: password valid", "dn", dn)
 		return true, nil
-	case ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials):
+	case errors.As(err, &refused) && refused.code == resultInvalidCredentials:
 		c.observeBind(start, false, nil)
 		c.log.Debug("ldap: password invalid", "dn", dn)
 		return false, nil

@@ -13,27 +13,36 @@ import (
 // LDAP result such as invalid credentials is never retried. A server that
 // did not answer in time is put in back-off and the retry happens only if
 // another server is up, so a hung server costs one timeout, not two.
-func (c *Client) withConn(ctx context.Context, p *pool, op func(*ldap.Conn) error) error {
+func (c *Client) withConn(ctx context.Context, p *pool[*pconn], op func(*ldap.Conn) error) error {
+	return withRetry(c, ctx, p, func(pc *pconn) (bool, error) {
+		err := pc.do(ctx, c.cfg.Timeout, op)
+		return pc.broken, err
+	})
+}
+
+// withRetry runs op on a connection from p, with the retry rules of
+// withConn; op reports whether the connection broke.
+func withRetry[C poolConn](c *Client, ctx context.Context, p *pool[C], op func(C) (broken bool, err error)) error {
 	for attempt := 0; ; attempt++ {
 		pc, err := p.get(ctx, attempt > 0)
 		if err != nil {
 			return err
 		}
-		err = pc.do(ctx, c.cfg.Timeout, op)
+		broken, err := op(pc)
 		p.put(pc)
 		switch {
 		case err == nil:
 			return nil
 		case ctx.Err() != nil:
 			return context.Cause(ctx)
-		case !pc.broken:
+		case !broken:
 			return err // the server answered
 		}
-		url := c.servers.list[pc.server].url
+		url := c.servers.list[pc.serverIndex()].url
 		err = fmt.Errorf("%w: %s: %w", ErrUnavailable, url, err)
 		if timedOut(err) {
-			c.servers.markDown(pc.server, err)
-			if !c.servers.othersUp(pc.server) {
+			c.servers.markDown(pc.serverIndex(), err)
+			if !c.servers.othersUp(pc.serverIndex()) {
 				return err
 			}
 		}

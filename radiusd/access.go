@@ -3,6 +3,7 @@ package radiusd
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"time"
@@ -468,21 +469,26 @@ func (s *Server) audit(cl *client, src netip.AddrPort, v verdict, latency time.D
 	case radius.CodeAccessChallenge:
 		outcome = "challenge"
 	}
-	attrs := []any{
-		"user", v.user, "client", cl.name, "src", src.String(),
-		"rule", v.rule, "outcome", outcome, "reason", v.reason,
-	}
-	if v.factor != "" {
-		attrs = append(attrs, "factor", v.factor)
-	}
-	attrs = append(attrs, "latency_ms", float64(latency.Microseconds())/1000)
 	s.opts.Observer.ObserveRequest(cl.name, outcome, v.reason, latency)
+	level := slog.LevelInfo
 	if v.err != nil {
-		attrs = append(attrs, "err", v.err.Error())
-		s.log.Warn("access", attrs...)
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(context.Background(), level) {
 		return
 	}
-	s.log.Info("access", attrs...)
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
+		slog.String("user", v.user), slog.String("client", cl.name), slog.String("src", src.String()),
+		slog.String("rule", v.rule), slog.String("outcome", outcome), slog.String("reason", v.reason))
+	if v.factor != "" {
+		attrs = append(attrs, slog.String("factor", v.factor))
+	}
+	attrs = append(attrs, slog.Float64("latency_ms", float64(latency.Microseconds())/1000))
+	if v.err != nil {
+		attrs = append(attrs, slog.String("err", v.err.Error()))
+	}
+	s.log.LogAttrs(context.Background(), level, "access", attrs...)
 }
 
 func named(v verdict, user string) verdict {
