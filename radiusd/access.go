@@ -108,7 +108,7 @@ func (s *Server) access(ctx context.Context, rt *runtimeConfig, cl *client, pkt 
 		s.counters.drops[dropBadSecret].Add(1)
 		return nil
 	}
-	b, err := encodeResponse(v.code, pkt, v.attributes())
+	b, err := cl.encodeResponse(v.code, pkt, v.attributes())
 	if err != nil {
 		s.log.Error("cannot encode response", "client", cl.name, "err", err)
 		return nil

@@ -2,14 +2,20 @@ package radiusd
 
 import (
 	"cmp"
+	"crypto/hmac"
+	"crypto/md5"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/radius2fa/radius2fa/config"
 )
 
 // client is one NAS as the server uses it.
 type client struct {
+	// macs holds HMAC-MD5 states keyed with secret, for the
+	// Message-Authenticator of requests and responses.
+	macs      sync.Pool
 	name      string
 	prefix    netip.Prefix
 	secret    []byte
@@ -28,14 +34,16 @@ type clientTable struct {
 func newClientTable(cfgs []config.Client) clientTable {
 	t := clientTable{byLen: make([]*client, 0, len(cfgs))}
 	for _, c := range cfgs {
-		t.byLen = append(t.byLen, &client{
+		cl := &client{
 			name:      c.Name,
 			prefix:    c.Address.Masked(),
 			secret:    []byte(c.Secret),
 			mode:      c.Mode,
 			requireMA: c.RequireMessageAuthenticator,
 			proxy:     c.Proxy,
-		})
+		}
+		cl.macs.New = func() any { return hmac.New(md5.New, cl.secret) }
+		t.byLen = append(t.byLen, cl)
 	}
 	slices.SortStableFunc(t.byLen, func(a, b *client) int {
 		return cmp.Compare(b.prefix.Bits(), a.prefix.Bits())

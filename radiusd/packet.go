@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"errors"
+	"hash"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -31,7 +32,7 @@ var errBadMessageAuthenticator = errors.New("bad Message-Authenticator")
 // count as present and invalid. For an Accounting-Request the HMAC is
 // computed with a zero Request Authenticator (zeroAuth), as its Request
 // Authenticator is itself computed over the attributes (RFC 5997 §3).
-func messageAuthenticator(raw, secret []byte, zeroAuth bool) (present, valid bool) {
+func (cl *client) messageAuthenticator(raw []byte, zeroAuth bool) (present, valid bool) {
 	off := -1
 	for i := headerLen; i+2 <= len(raw); {
 		t, l := raw[i], int(raw[i+1])
@@ -51,7 +52,8 @@ func messageAuthenticator(raw, secret []byte, zeroAuth bool) (present, valid boo
 	}
 	var got [maLen]byte
 	copy(got[:], raw[off:off+maLen])
-	mac := hmac.New(md5.New, secret)
+	mac := cl.mac()
+	defer cl.macs.Put(mac)
 	var zero [maLen]byte
 	if zeroAuth {
 		mac.Write(raw[:4])
@@ -66,13 +68,21 @@ func messageAuthenticator(raw, secret []byte, zeroAuth bool) (present, valid boo
 	return true, hmac.Equal(mac.Sum(sum[:0]), got[:])
 }
 
+// mac returns an HMAC-MD5 keyed with the client's secret, reset; give it
+// back with cl.macs.Put.
+func (cl *client) mac() hash.Hash {
+	h := cl.macs.Get().(hash.Hash)
+	h.Reset()
+	return h
+}
+
 // encodeResponse builds the wire form of a response to req: header,
 // a Message-Authenticator as the first attribute, attrs, then every
 // Proxy-State of the request in order (RFC 2865 §5.33). The
 // Message-Authenticator is computed over the packet with the Request
 // Authenticator in place (RFC 3579 §3.2), then the Response Authenticator
 // over the packet including it.
-func encodeResponse(code radius.Code, req *radius.Packet, attrs radius.Attributes) ([]byte, error) {
+func (cl *client) encodeResponse(code radius.Code, req *radius.Packet, attrs radius.Attributes) ([]byte, error) {
 	out := make(radius.Attributes, 0, len(attrs)+3)
 	out = append(out, &radius.AVP{Type: rfc2869.MessageAuthenticator_Type, Attribute: make(radius.Attribute, maLen)})
 	out = append(out, attrs...)
@@ -95,7 +105,8 @@ func encodeResponse(code radius.Code, req *radius.Packet, attrs radius.Attribute
 	// The Message-Authenticator is the first attribute: bytes 22..38. An
 	// Accounting-Response to an Accounting-Request computes it over a zero
 	// authenticator, as the request did (what FreeRADIUS does and checks).
-	mac := hmac.New(md5.New, req.Secret)
+	mac := cl.mac()
+	defer cl.macs.Put(mac)
 	if code == radius.CodeAccountingResponse && req.Code == radius.CodeAccountingRequest {
 		var zero [16]byte
 		mac.Write(b[:4])

@@ -371,7 +371,7 @@ func (s *Server) handleAccounting(conn net.PacketConn, d *datagram) {
 		s.drop(dropBadAuthenticator, d.src.Addr(), d.cl.name)
 		return
 	}
-	if present, valid := messageAuthenticator(d.raw, d.cl.secret, true); present && !valid {
+	if present, valid := d.cl.messageAuthenticator(d.raw, true); present && !valid {
 		s.drop(dropBadAuthenticator, d.src.Addr(), d.cl.name)
 		return
 	}
@@ -382,7 +382,7 @@ func (s *Server) handleAccounting(conn net.PacketConn, d *datagram) {
 // statusServer answers a Status-Server (RFC 5997), which must carry a
 // valid Message-Authenticator, with code and no other attributes.
 func (s *Server) statusServer(conn net.PacketConn, d *datagram, code radius.Code) {
-	present, valid := messageAuthenticator(d.raw, d.cl.secret, false)
+	present, valid := d.cl.messageAuthenticator(d.raw, false)
 	switch {
 	case !present:
 		s.drop(dropMissingAuthenticator, d.src.Addr(), d.cl.name)
@@ -398,7 +398,7 @@ func (s *Server) statusServer(conn net.PacketConn, d *datagram, code radius.Code
 // respond sends an answer with no attributes but the Message-Authenticator
 // and Proxy-State.
 func (s *Server) respond(conn net.PacketConn, d *datagram, code radius.Code) {
-	b, err := encodeResponse(code, d.pkt, nil)
+	b, err := d.cl.encodeResponse(code, d.pkt, nil)
 	if err != nil {
 		s.log.Error("cannot encode response", "client", d.cl.name, "err", err)
 		return
@@ -413,7 +413,7 @@ func (s *Server) respond(conn net.PacketConn, d *datagram, code radius.Code) {
 // proxy. It returns whether the request is authenticated, or a drop cause
 // (-1 for none).
 func (s *Server) checkAuthenticator(cl *client, src netip.Addr, raw []byte, pkt *radius.Packet) (bool, dropCause) {
-	present, valid := messageAuthenticator(raw, cl.secret, false)
+	present, valid := cl.messageAuthenticator(raw, false)
 	switch {
 	case present && !valid:
 		return false, dropBadAuthenticator
