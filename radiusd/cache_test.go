@@ -10,7 +10,7 @@ import (
 func TestDupCache(t *testing.T) {
 	c := newDupCache(10 * time.Second)
 	now := time.Unix(1_700_000_000, 0)
-	k := cacheKey{src: netip.MustParseAddrPort("127.0.0.1:40000"), id: 7, auth: [16]byte{1, 2, 3}}
+	k := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40000"), 7, [16]byte{1, 2, 3})
 
 	if st, _ := c.begin(k, now); st != cacheNew {
 		t.Fatalf("first begin: %v, want new", st)
@@ -29,8 +29,7 @@ func TestDupCache(t *testing.T) {
 	if st, _ := c.begin(other, now); st != cacheNew {
 		t.Fatalf("other authenticator: %v, want new", st)
 	}
-	otherPort := k
-	otherPort.src = netip.MustParseAddrPort("127.0.0.1:40001")
+	otherPort := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40001"), 7, [16]byte{1, 2, 3})
 	if st, _ := c.begin(otherPort, now); st != cacheNew {
 		t.Fatalf("other source port: %v, want new", st)
 	}
@@ -48,7 +47,7 @@ func TestDupCache(t *testing.T) {
 func TestDupCacheDroppedStaysDropped(t *testing.T) {
 	c := newDupCache(10 * time.Second)
 	now := time.Unix(1_700_000_000, 0)
-	k := cacheKey{src: netip.MustParseAddrPort("127.0.0.1:40000"), id: 1}
+	k := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40000"), 1, [16]byte{})
 	c.begin(k, now)
 	c.finish(k, nil, now)
 	if st, _ := c.begin(k, now.Add(time.Second)); st != cacheInFlight {

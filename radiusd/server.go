@@ -327,7 +327,7 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 		return
 	}
 
-	key := cacheKey{src: d.src, id: d.pkt.Identifier, auth: d.pkt.Authenticator}
+	key := newCacheKey(d.src, d.pkt.Identifier, d.pkt.Authenticator)
 	switch state, resp := s.cache.begin(key, s.now()); state {
 	case cacheReplay:
 		s.counters.cacheHits.Add(1)
