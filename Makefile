@@ -1,5 +1,5 @@
 # radius2fa — see README.md.
-#   make build   the binary in bin/radius2fa
+#   make build   bin/radius2fa and the load tool bin/radbench
 #   make test    everything CI runs: install missing Debian tools (as root), gofmt, vet, go test -race
 #   make demo    a throwaway slapd with demo users and the daemon on 127.0.0.1, with a live code to try
 
@@ -11,6 +11,7 @@ DEB_PKGS := slapd ldap-utils freeradius-utils oathtool zbar-tools ocserv opencon
 
 build:
 	$(GO) build -o $(BIN) ./cmd/radius2fa
+	$(GO) build -o bin/radbench ./cmd/radbench
 
 # deps installs the Debian packages the tests drive (slapd, radclient,
 # oathtool) when they are missing and we are root; otherwise it says what to
