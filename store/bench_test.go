@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,13 +29,17 @@ func benchStore(b *testing.B, n int) (*store.Bolt, []uint64) {
 	return s, ids
 }
 
-// reportCommits adds the mean number of commits (fsyncs) per op.
+// reportCommits adds the mean number of commits per op (each a bbolt
+// transaction or a journal write, with its syncs) and of checkpoints
+// (journal folds, each a bbolt transaction of its own here).
 func reportCommits(b *testing.B, s *store.Bolt, before store.Stats) {
 	after := s.Stats()
 	b.ReportMetric(float64(after.Commits-before.Commits)/float64(b.N), "commits/op")
+	b.ReportMetric(float64(after.Checkpoints-before.Checkpoints)/float64(b.N), "checkpoints/op")
 }
 
-// BenchmarkAcceptStep is one login at a time: the latency of one commit.
+// BenchmarkAcceptStep is one login at a time: the latency of one commit
+// (a journal write and fdatasync, and a share of the checkpoints).
 func BenchmarkAcceptStep(b *testing.B) {
 	s, ids := benchStore(b, 1)
 	now := time.Now()
@@ -76,6 +81,65 @@ func BenchmarkAcceptStepParallel(b *testing.B) {
 			reportCommits(b, s, before)
 		})
 	}
+}
+
+// BenchmarkFold is the latency of a write (Unlock) that first folds
+// the logins of n users from the journal into the database: the stall a
+// checkpoint puts on the committer.
+func BenchmarkFold(b *testing.B) {
+	for _, n := range []int{1000, 16000} {
+		b.Run(fmt.Sprintf("logins=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			s, err := store.OpenTunedForTest(dir+"/fold.db", store.Options{KeyFile: dir + "/fold.key"}, store.DefaultJournalSize, time.Hour)
+			if err != nil {
+				b.Fatalf("Open: %v", err)
+			}
+			b.Cleanup(func() { _ = s.Close() })
+			es := importSet(n)
+			if err := s.EnrollMany(b.Context(), es); err != nil {
+				b.Fatalf("EnrollMany: %v", err)
+			}
+			ids := make([]uint64, n)
+			for i, e := range es {
+				st, err := s.Get(b.Context(), e.User)
+				if err != nil {
+					b.Fatalf("Get: %v", err)
+				}
+				ids[i] = st.Enrollment.ID
+			}
+			step := uint64(0)
+			for b.Loop() {
+				b.StopTimer()
+				step++
+				loginAll(b, s, es, ids, step)
+				before := s.Stats().Checkpoints
+				b.StartTimer()
+				if err := s.Unlock(b.Context(), es[0].User); err != nil {
+					b.Fatalf("Unlock: %v", err)
+				}
+				if s.Stats().Checkpoints != before+1 {
+					b.Fatalf("Unlock did not fold the journal")
+				}
+			}
+		})
+	}
+}
+
+// loginAll accepts step for every user, 64 at a time.
+func loginAll(b *testing.B, s *store.Bolt, es []store.Enrollment, ids []uint64, step uint64) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(es); i = int(next.Add(1) - 1) {
+				if err := s.AcceptStep(b.Context(), es[i].User, ids[i], step, time.Now()); err != nil {
+					b.Errorf("AcceptStep: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // BenchmarkGet reads one user's state and opens the secret; no fsync.

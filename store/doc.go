@@ -34,9 +34,38 @@
 // A write whose context ends while it waits returns ctx.Err() and may
 // still be committed; one whose context has already ended is not made.
 //
+// # Logins and the journal
+//
+// A successful login (AcceptStep) is the hot write. Batches made only of
+// logins are not written to the database but appended to a journal file
+// beside it, <path>-journal (mode 0600, preallocated, 1 MiB), with one
+// fdatasync: about half the time of a bbolt commit, which syncs twice.
+// The logins are kept in memory (about 100 bytes per user who logged in
+// since the last checkpoint) and merged into every read, so nothing a
+// caller sees differs. A checkpoint folds them into the database in one
+// transaction: about a second after the first, when the journal is full,
+// at the start of any other write's transaction (so every other write
+// sees them), before a backup's snapshot, and at Close. A fold never
+// gives a step to an enrollment other than the one it was accepted for,
+// and never lowers a step. A fold holds up every write, logins
+// included, for about 1.6 ms per 1,000 logins folded on the development
+// machine (28 ms for a full journal).
+//
+// After a crash, Open replays the journal: the records of the current
+// epoch (the journal between two checkpoints; the database names it)
+// from the start of the file while they are whole and their checksums
+// match. A torn last record is ignored; it was never acknowledged. The
+// journal holds user ids, enrollment ids, steps and times, never a
+// secret. Keep it with the database: deleting it after a crash gives
+// the codes of the last second's logins a second use. A backup does not
+// need it, and a backup restored beside it replays none of it.
+//
 // EnrollMany (a migration) is one transaction of its own, all or
 // nothing; logins wait for it (about 1.5 s for 300,000 users on the
-// development machine). Backup copies the database in one read
+// development machine). It does not fold the journal: a journaled step
+// of an enrollment it replaces is dropped by the fold's enrollment
+// check, and the failures that login cleared, which it leaves alone,
+// stay cleared. Backup copies the database in one read
 // transaction while writes go on. Count reads counters kept up to date
 // by every write, so metrics do not walk the users.
 //

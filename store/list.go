@@ -20,9 +20,12 @@ func (b *Bolt) List(ctx context.Context, fn func(UserState) error) error {
 			return err
 		}
 		var chunk []UserState
-		err := b.view(func(bk buckets) error {
+		err := b.viewMerged(func(bk buckets, j journaled) error {
 			var err error
 			chunk, err = listFrom(bk, b.sealer, after, listChunk)
+			for i := range chunk {
+				j.merge(&chunk[i])
+			}
 			return err
 		})
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 // Layout of the database: one bucket per kind of record, keyed by user
 // id, so that the hot write (AcceptStep) rewrites only a small record.
 const (
-	bucketMeta        = "meta"        // schemaKey, keyCheckKey, countsKey
+	bucketMeta        = "meta"        // schemaKey, keyCheckKey, countsKey, journalEpochKey
 	bucketEnrollments = "enrollments" // user → enrollmentRecord
 	bucketSteps       = "steps"       // user → stepRecord
 	bucketFailures    = "failures"    // user → failureRecord
@@ -23,6 +23,10 @@ const (
 	schemaKey   = "schema"    // uint32 big-endian
 	keyCheckKey = "key_check" // sealer.keyCheck
 	countsKey   = "counts"    // countsRecord (schema 2)
+	// journalEpochKey holds the journal epoch, a uint64 big-endian
+	// (checkpoint.go). Added without a schema change: an older release
+	// ignores it, and the journal, which Close leaves folded.
+	journalEpochKey = "journal_epoch"
 
 	// schemaVersion is the layout this code writes. Version 1 lacked the
 	// recovery and pending buckets and the counts; Open upgrades it.

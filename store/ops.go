@@ -61,11 +61,11 @@ func (b *Bolt) AcceptStep(ctx context.Context, user string, enrollmentID uint64,
 	if err := validateUser(user); err != nil {
 		return err
 	}
-	return b.submit(ctx, func(tx *bolt.Tx) (error, error) {
-		return acceptStep(bucketsOf(tx), user, enrollmentID, step, now)
-	})
+	return b.submitOp(ctx, &op{kind: opAccept, accept: acceptArgs{user: user, enrollmentID: enrollmentID, step: step, now: now}})
 }
 
+// acceptStep is AcceptStep in a bbolt transaction, for batches that do
+// not go to the journal (commitjournal.go decides the same way).
 func acceptStep(bk buckets, user string, enrollmentID, step uint64, now time.Time) (outcome, abort error) {
 	key := []byte(user)
 	rec, ok, err := readStep(bk, key)

@@ -58,6 +58,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PendingDelete", testPendingDelete},
 		{"EnrollMany", testEnrollMany},
 		{"EnrollManyAllOrNothing", testEnrollManyAllOrNothing},
+		{"LoginVisibleToGetAndList", testLoginVisible},
+		{"LoginClearsLockout", testLoginClearsLockout},
+		{"WritesAfterLogin", testWritesAfterLogin},
+		{"EnrollManyAfterLogin", testEnrollManyAfterLogin},
+		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// replayJournal runs at Open, before the committer starts: it applies
+// the logins the journal holds for the database's epoch (those a crash
+// left unfolded) with the fold's rules, and starts a new epoch, in one
+// transaction. A database without an epoch (written before the journal
+// existed) gets its first one and replays nothing. It returns the new
+// epoch.
+func replayJournal(db *bolt.DB, j *journal) (epoch uint64, replayed int, err error) {
+	var current uint64
+	var ok bool
+	err = db.View(func(tx *bolt.Tx) error {
+		var err error
+		current, ok, err = readEpoch(tx.Bucket([]byte(bucketMeta)))
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: reading journal epoch: %w", err)
+	}
+	var recs []journalRecord
+	if ok {
+		if recs, err = j.scan(current); err != nil {
+			return 0, 0, err
+		}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		bk := bucketsOf(tx)
+		for _, rec := range recs {
+			if err := applyAccepted(bk, rec.user, rec.acceptedStep); err != nil {
+				return err
+			}
+		}
+		var err error
+		epoch, err = nextEpoch(bk.meta)
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: replaying %d journal records: %w", len(recs), err)
+	}
+	j.restart()
+	return epoch, len(recs), nil
+}
