@@ -2,6 +2,7 @@ package directory
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,9 +22,14 @@ const (
 	cacheMax = 200000
 )
 
+// cachedIdentity is kept small: a campus has tens of thousands of users
+// in the cache. The id is left out when it is the cache key lower-cased,
+// which is the common case.
 type cachedIdentity struct {
-	id      Identity
-	expires int64 // unix nanoseconds
+	dn      string
+	id      string   // "" when it is strings.ToLower(key)
+	groups  []string // nil when none
+	expires int64    // unix nanoseconds
 }
 
 type cacheShard struct {
@@ -59,8 +65,11 @@ func (c *identityCache) get(name string) (Identity, bool) {
 	if !ok || c.now().UnixNano() >= e.expires {
 		return Identity{}, false
 	}
-	e.id.Cached = true
-	return e.id, true
+	id := e.id
+	if id == "" {
+		id = strings.ToLower(name)
+	}
+	return Identity{ID: id, DN: e.dn, Groups: e.groups, Cached: true}, true
 }
 
 // put remembers id for name until the TTL passes.
@@ -79,7 +88,14 @@ func (c *identityCache) put(name string, id Identity) {
 			return
 		}
 	}
-	s.m[name] = cachedIdentity{id: id, expires: now + int64(c.ttl)}
+	e := cachedIdentity{dn: id.DN, id: id.ID, expires: now + int64(c.ttl)}
+	if id.ID == strings.ToLower(name) {
+		e.id = ""
+	}
+	if len(id.Groups) > 0 {
+		e.groups = id.Groups
+	}
+	s.m[name] = e
 }
 
 // forget drops name.
