@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-ldap/ldap/v3"
-
 	"github.com/radius2fa/radius2fa/config"
 )
 
@@ -20,8 +18,8 @@ type Client struct {
 	cfg      config.LDAP
 	log      *slog.Logger
 	servers  *servers
-	search   *pool[*pconn] // bound as the service account; never bound as a user
-	bind     *pool[*bconn] // user binds only; never searches
+	search   *pool[*lconn] // bound as the service account; never bound as a user
+	bind     *pool[*lconn] // user binds only; never searches
 	observer atomic.Pointer[observerBox]
 	cache    *identityCache // nil when ldap.cache_ttl is 0
 
@@ -49,7 +47,7 @@ func New(cfg config.LDAP, log *slog.Logger) (*Client, error) {
 		go c.sweepCache()
 	}
 	c.search = newPool("search", cfg.PoolSize, c.dialSearch)
-	c.bind = newPool("bind", cfg.PoolSize, srv.dialBind)
+	c.bind = newPool("bind", cfg.PoolSize, srv.dial)
 	return c, nil
 }
 
@@ -132,22 +130,19 @@ func (c *Client) CheckUserPassword(ctx context.Context, user string, id Identity
 
 // dialSearch opens a search connection bound as the service account
 // (anonymous when ldap.bind_dn is empty).
-func (c *Client) dialSearch(ctx context.Context) (*pconn, error) {
-	pc, err := c.servers.dial(ctx)
+func (c *Client) dialSearch(ctx context.Context) (*lconn, error) {
+	l, err := c.servers.dial(ctx)
 	if err != nil || c.cfg.BindDN == "" {
-		return pc, err
+		return l, err
 	}
-	err = pc.do(ctx, c.cfg.Timeout, func(l *ldap.Conn) error {
-		return l.Bind(c.cfg.BindDN, c.cfg.BindPassword)
-	})
-	if err != nil {
-		broken := pc.broken
-		pc.close()
+	if err := l.bind(ctx, c.cfg.Timeout, c.cfg.BindDN, c.cfg.BindPassword); err != nil {
+		broken := l.broken
+		l.close()
 		if ctx.Err() == nil && broken {
-			c.servers.markDown(pc.server, err)
+			c.servers.markDown(l.server, err)
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		return nil, fmt.Errorf("bind as service account %s: %w", c.cfg.BindDN, err)
 	}
-	return pc, nil
+	return l, nil
 }

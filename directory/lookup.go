@@ -29,9 +29,9 @@ func (c *Client) Lookup(ctx context.Context, user string) (Identity, bool, error
 		attrs = append(attrs, c.cfg.GroupAttribute)
 	}
 	// A size limit of 2 is enough to tell "one" from "several".
-	entries, err := c.doSearch(ctx, ldap.ScopeWholeSubtree, c.cfg.BaseDN, filter, 2, attrs)
+	entries, err := c.doSearch(ctx, searchReq{base: c.cfg.BaseDN, scope: scopeSubtree, filter: filter, limit: 2, attrs: attrs})
 	switch {
-	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || len(entries) > 1:
+	case isResult(err, resultSizeLimitExceeded) || len(entries) > 1:
 		return Identity{}, false, fmt.Errorf("look up %q with %s: %w", name, filter, ErrAmbiguous)
 	case err != nil:
 		return Identity{}, false, fmt.Errorf("look up %q: %w", name, err)
@@ -39,7 +39,7 @@ func (c *Client) Lookup(ctx context.Context, user string) (Identity, bool, error
 		c.log.Debug("ldap: no such user", "user", name)
 		return Identity{}, false, nil
 	}
-	id, err := c.identity(ctx, entries[0])
+	id, err := c.identity(ctx, &entries[0])
 	if err != nil {
 		return Identity{}, false, fmt.Errorf("look up %q: %w", name, err)
 	}
@@ -61,25 +61,25 @@ func (c *Client) Forget(user string) {
 
 // identity builds the Identity of a user entry, searching its groups when
 // ldap.group_base_dn is set.
-func (c *Client) identity(ctx context.Context, e *ldap.Entry) (Identity, error) {
-	ids := e.GetEqualFoldAttributeValues(c.cfg.UserIDAttribute)
+func (c *Client) identity(ctx context.Context, e *entry) (Identity, error) {
+	ids := e.values(c.cfg.UserIDAttribute)
 	if len(ids) == 0 || strings.TrimSpace(ids[0]) == "" {
-		return Identity{}, fmt.Errorf("entry %s has no %s", e.DN, c.cfg.UserIDAttribute)
+		return Identity{}, fmt.Errorf("entry %s has no %s", e.dn, c.cfg.UserIDAttribute)
 	}
-	id := Identity{ID: strings.ToLower(ids[0]), DN: e.DN}
+	id := Identity{ID: strings.ToLower(ids[0]), DN: e.dn}
 	if c.cfg.GroupBaseDN == "" {
 		if c.cfg.GroupAttribute != "" {
-			id.Groups = e.GetEqualFoldAttributeValues(c.cfg.GroupAttribute)
+			id.Groups = e.values(c.cfg.GroupAttribute)
 		}
 		return id, nil
 	}
-	filter := strings.ReplaceAll(c.cfg.GroupFilter, "{dn}", ldap.EscapeFilter(e.DN))
-	groups, err := c.doSearch(ctx, ldap.ScopeWholeSubtree, c.cfg.GroupBaseDN, filter, 0, []string{"1.1"})
+	filter := strings.ReplaceAll(c.cfg.GroupFilter, "{dn}", ldap.EscapeFilter(e.dn))
+	groups, err := c.doSearch(ctx, searchReq{base: c.cfg.GroupBaseDN, scope: scopeSubtree, filter: filter, attrs: []string{"1.1"}})
 	if err != nil {
-		return Identity{}, fmt.Errorf("groups of %s: %w", e.DN, err)
+		return Identity{}, fmt.Errorf("groups of %s: %w", e.dn, err)
 	}
 	for _, g := range groups {
-		id.Groups = append(id.Groups, g.DN)
+		id.Groups = append(id.Groups, g.dn)
 	}
 	return id, nil
 }
@@ -87,28 +87,23 @@ func (c *Client) identity(ctx context.Context, e *ldap.Entry) (Identity, error) 
 // Ping reads ldap.base_dn as the service account: nil means a server
 // answers and the account works (for readiness checks).
 func (c *Client) Ping(ctx context.Context) error {
-	_, err := c.doSearch(ctx, ldap.ScopeBaseObject, c.cfg.BaseDN, "(objectClass=*)", 1, []string{"1.1"})
+	_, err := c.doSearch(ctx, searchReq{base: c.cfg.BaseDN, scope: scopeBase, filter: "(objectClass=*)", limit: 1, attrs: []string{"1.1"}})
 	if err != nil {
 		return fmt.Errorf("ping ldap: %w", err)
 	}
 	return nil
 }
 
-// doSearch searches on the search pool, as the service account; limit 0
-// means the server's limit.
-func (c *Client) doSearch(ctx context.Context, scope int, base, filter string, limit int, attrs []string) ([]*ldap.Entry, error) {
-	timeLimit := int(math.Ceil(c.cfg.Timeout.Seconds()))
-	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, limit, timeLimit, false, filter, attrs, nil)
-	var res *ldap.SearchResult
+// doSearch searches on the search pool, as the service account.
+func (c *Client) doSearch(ctx context.Context, req searchReq) ([]entry, error) {
+	req.secs = int(math.Ceil(c.cfg.Timeout.Seconds()))
+	var entries []entry
 	start := time.Now()
-	err := c.withConn(ctx, c.search, func(l *ldap.Conn) error {
+	err := withRetry(c, ctx, c.search, func(l *lconn) (bool, error) {
 		var err error
-		res, err = l.Search(req)
-		return err
+		entries, err = l.search(ctx, c.cfg.Timeout, req)
+		return l.broken, err
 	})
 	c.observeSearch(start, err)
-	if err != nil {
-		return nil, err
-	}
-	return res.Entries, nil
+	return entries, err
 }

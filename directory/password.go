@@ -18,7 +18,7 @@ func (c *Client) CheckPassword(ctx context.Context, dn, password string) (bool, 
 		return false, nil
 	}
 	start := time.Now()
-	err := withRetry(c, ctx, c.bind, func(b *bconn) (bool, error) {
+	err := withRetry(c, ctx, c.bind, func(b *lconn) (bool, error) {
 		err := b.bind(ctx, c.cfg.Timeout, dn, password)
 		return b.broken, err
 	})

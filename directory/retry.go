@@ -3,25 +3,15 @@ package directory
 import (
 	"context"
 	"fmt"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
-// withConn runs op on a connection from p. When the connection fails at
-// the transport level (a stale idle connection, a server restart) op runs
-// once more on a freshly dialed connection, possibly to the next server; an
-// LDAP result such as invalid credentials is never retried. A server that
-// did not answer in time is put in back-off and the retry happens only if
-// another server is up, so a hung server costs one timeout, not two.
-func (c *Client) withConn(ctx context.Context, p *pool[*pconn], op func(*ldap.Conn) error) error {
-	return withRetry(c, ctx, p, func(pc *pconn) (bool, error) {
-		err := pc.do(ctx, c.cfg.Timeout, op)
-		return pc.broken, err
-	})
-}
-
-// withRetry runs op on a connection from p, with the retry rules of
-// withConn; op reports whether the connection broke.
+// withRetry runs op on a connection from p; op reports whether the
+// connection broke. When it broke at the transport level (a stale idle
+// connection, a server restart) op runs once more on a freshly dialed
+// connection, possibly to the next server; an LDAP result such as invalid
+// credentials is never retried. A server that did not answer in time is
+// put in back-off and the retry happens only if another server is up, so a
+// hung server costs one timeout, not two.
 func withRetry[C poolConn](c *Client, ctx context.Context, p *pool[C], op func(C) (broken bool, err error)) error {
 	for attempt := 0; ; attempt++ {
 		pc, err := p.get(ctx, attempt > 0)

@@ -1,16 +1,10 @@
 package directory
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // serverBackoff is how long a server that failed is skipped while another
@@ -93,51 +87,4 @@ func (s *servers) markUp(i int) {
 	if was {
 		s.log.Warn("ldap server up again", "url", srv.url)
 	}
-}
-
-// dial opens an anonymous connection to the first server that answers.
-func (s *servers) dial(ctx context.Context) (*pconn, error) {
-	var errs []error
-	for _, i := range s.candidates() {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("dial ldap: %w", context.Cause(ctx))
-		}
-		pc, err := s.dialOne(ctx, i)
-		if err == nil {
-			s.markUp(i)
-			return pc, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("dial %s: %w", s.list[i].url, context.Cause(ctx))
-		}
-		s.markDown(i, err)
-		errs = append(errs, fmt.Errorf("%s: %w", s.list[i].url, err))
-	}
-	return nil, fmt.Errorf("%w: %w", ErrUnavailable, errors.Join(errs...))
-}
-
-// dialOne connects to server i, with StartTLS when configured, within the
-// timeout and ctx's deadline.
-func (s *servers) dialOne(ctx context.Context, i int) (*pconn, error) {
-	srv := s.list[i]
-	d := &net.Dialer{Timeout: s.timeout}
-	if dl, ok := ctx.Deadline(); ok {
-		d.Deadline = dl
-	}
-	l, err := ldap.DialURL(srv.url, ldap.DialWithDialer(d), ldap.DialWithTLSConfig(srv.tls))
-	if err != nil {
-		return nil, err
-	}
-	l.SetTimeout(s.timeout)
-	pc := &pconn{l: l, server: i}
-	if s.startTLS {
-		// go-ldap's StartTLS has no deadline of its own: do bounds it by
-		// closing the connection.
-		err := pc.do(ctx, s.timeout, func(l *ldap.Conn) error { return l.StartTLS(srv.tls) })
-		if err != nil {
-			pc.close()
-			return nil, fmt.Errorf("starttls: %w", err)
-		}
-	}
-	return pc, nil
 }

@@ -14,14 +14,14 @@ import (
 	"time"
 )
 
-// The bind pool's connections. A user bind is the one LDAP operation on a
-// login's path, so it is spoken directly: one request written, one
-// response read, by the goroutine that asks, with the deadline on the
-// socket. go-ldap runs two goroutines per connection and hands every
-// message across channels, which cost about as much CPU as the bind
-// itself. Only the few messages a bind connection needs are encoded here
-// (RFC 4511: BindRequest, BindResponse, StartTLS); searches stay with
-// go-ldap.
+// The pools' connections. A login's LDAP traffic is one search and one
+// bind (one bind when the identity is cached), so it is spoken directly:
+// the request written and the response read by the goroutine that asks,
+// with the deadline on the socket. go-ldap runs two goroutines per
+// connection and hands every message across channels, which cost about as
+// much CPU as the operation itself. Only what a directory client for
+// logins needs is encoded here (RFC 4511: BindRequest, SearchRequest,
+// StartTLS and their responses); filters are compiled by go-ldap.
 
 // Result codes of RFC 4511 §4.1.9 used here.
 const (
@@ -37,6 +37,14 @@ const startTLSOID = "1.3.6.1.4.1.1466.20037"
 
 var errProtocol = errors.New("malformed LDAP response")
 
+// errTimeout reports an operation the server did not answer in time.
+var errTimeout = errors.New("no answer")
+
+// timedOut reports an error from a server that did not answer in time.
+func timedOut(err error) bool {
+	return errors.Is(err, errTimeout)
+}
+
 // resultError is an LDAP result other than success from a server that
 // answered.
 type resultError struct {
@@ -51,8 +59,9 @@ func (e *resultError) Error() string {
 	return fmt.Sprintf("LDAP result %d", e.code)
 }
 
-// bconn is a connection that only ever binds.
-type bconn struct {
+// lconn is a pooled connection: bind-only in the bind pool, bound as the
+// service account in the search pool.
+type lconn struct {
 	conn   net.Conn
 	r      *bufio.Reader
 	server int    // index in servers.list
@@ -62,33 +71,55 @@ type bconn struct {
 }
 
 // usable reports whether the connection may be lent again.
-func (b *bconn) usable() bool { return !b.broken }
+func (b *lconn) usable() bool { return !b.broken }
 
 // serverIndex is the server the connection goes to.
-func (b *bconn) serverIndex() int { return b.server }
+func (b *lconn) serverIndex() int { return b.server }
 
-func (b *bconn) close() {
+func (b *lconn) close() {
 	b.broken = true
 	b.conn.Close()
 }
 
 // bind binds as dn. A refused bind is a *resultError; a connection that
 // failed or timed out is broken.
-func (b *bconn) bind(ctx context.Context, timeout time.Duration, dn, password string) error {
+func (b *lconn) bind(ctx context.Context, timeout time.Duration, dn, password string) error {
 	b.buf = appendBindRequest(b.buf[:0], b.nextID(), dn, password)
-	code, diag, err := b.exchange(ctx, timeout, 0x61)
-	if err != nil {
-		return err
-	}
-	if code != resultSuccess {
-		return &resultError{code: code, diag: diag}
-	}
-	return nil
+	return b.session(ctx, timeout, b.readResult(0x61))
 }
 
-// exchange writes b.buf and reads the response with the given protocol
-// tag, within timeout and ctx's deadline.
-func (b *bconn) exchange(ctx context.Context, timeout time.Duration, tag byte) (code int, diag string, err error) {
+// readResult returns a session step that reads one response with the
+// given protocol tag and turns a result other than success into a
+// *resultError.
+func (b *lconn) readResult(tag byte) func() (bool, error) {
+	return func() (bool, error) {
+		msg, err := b.readMessage()
+		if err != nil {
+			return true, err
+		}
+		id, op, opTag, err := splitMessage(msg)
+		if err != nil {
+			return true, err
+		}
+		if id == 0 { // unsolicited notification: the server is hanging up
+			_, diag, _ := parseResult(op)
+			return true, fmt.Errorf("server closes the connection: %s", diag)
+		}
+		if id != b.id || opTag != tag {
+			return true, fmt.Errorf("%w: unexpected message %d (tag %#x)", errProtocol, id, opTag)
+		}
+		code, diag, err := parseResult(op)
+		if err == nil && code != resultSuccess {
+			err = &resultError{code: code, diag: diag}
+		}
+		return true, err
+	}
+}
+
+// session writes b.buf, then calls read until it reports done, within
+// timeout and ctx's deadline. Any error but a *resultError (an answer from
+// the server) breaks the connection.
+func (b *lconn) session(ctx context.Context, timeout time.Duration, read func() (done bool, err error)) error {
 	deadline := time.Now().Add(timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
@@ -96,44 +127,36 @@ func (b *bconn) exchange(ctx context.Context, timeout time.Duration, tag byte) (
 	b.conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { b.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	code, diag, err = b.roundTrip(tag)
-	if err != nil {
-		b.broken = true
-		switch {
-		case ctx.Err() != nil:
-			return 0, "", context.Cause(ctx)
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return 0, "", fmt.Errorf("%w within %s", errTimeout, timeout)
-		}
+	err := b.roundTrip(read)
+	var answer *resultError
+	if err == nil || errors.As(err, &answer) {
+		return err
 	}
-	return code, diag, err
+	b.broken = true
+	switch {
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%w within %s", errTimeout, timeout)
+	}
+	return err
 }
 
-func (b *bconn) roundTrip(tag byte) (int, string, error) {
+func (b *lconn) roundTrip(read func() (bool, error)) error {
 	if _, err := b.conn.Write(b.buf); err != nil {
-		return 0, "", err
+		return err
 	}
-	msg, err := b.readMessage()
-	if err != nil {
-		return 0, "", err
+	for {
+		done, err := read()
+		if err != nil || done {
+			return err
+		}
 	}
-	id, op, opTag, err := splitMessage(msg)
-	if err != nil {
-		return 0, "", err
-	}
-	if id == 0 { // unsolicited notification: the server is hanging up
-		_, diag, _ := parseResult(op)
-		return 0, "", fmt.Errorf("server closes the connection: %s", diag)
-	}
-	if id != b.id || opTag != tag {
-		return 0, "", fmt.Errorf("%w: unexpected message %d (tag %#x)", errProtocol, id, opTag)
-	}
-	return parseResult(op)
 }
 
 // nextID returns the next message ID (1 to MaxInt32; 0 is reserved for
 // unsolicited notifications).
-func (b *bconn) nextID() int32 {
+func (b *lconn) nextID() int32 {
 	if b.id == math.MaxInt32 {
 		b.id = 0
 	}
@@ -142,7 +165,7 @@ func (b *bconn) nextID() int32 {
 }
 
 // readMessage reads one LDAPMessage into b.buf and returns its content.
-func (b *bconn) readMessage() ([]byte, error) {
+func (b *lconn) readMessage() ([]byte, error) {
 	tag, err := b.r.ReadByte()
 	if err != nil {
 		return nil, err
@@ -167,14 +190,14 @@ func (b *bconn) readMessage() ([]byte, error) {
 	return b.buf, nil
 }
 
-// dialBind opens a bind connection to the first server that answers.
-func (s *servers) dialBind(ctx context.Context) (*bconn, error) {
+// dial opens a connection to the first server that answers.
+func (s *servers) dial(ctx context.Context) (*lconn, error) {
 	var errs []error
 	for _, i := range s.candidates() {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("dial ldap: %w", context.Cause(ctx))
 		}
-		b, err := s.dialBindOne(ctx, i)
+		b, err := s.dialOne(ctx, i)
 		if err == nil {
 			s.markUp(i)
 			return b, nil
@@ -188,10 +211,10 @@ func (s *servers) dialBind(ctx context.Context) (*bconn, error) {
 	return nil, fmt.Errorf("%w: %w", ErrUnavailable, errors.Join(errs...))
 }
 
-// dialBindOne connects to server i: ldaps:// is TLS from the start,
+// dialOne connects to server i: ldaps:// is TLS from the start,
 // ldap:// with start_tls upgrades with StartTLS; all within the timeout
 // and ctx's deadline.
-func (s *servers) dialBindOne(ctx context.Context, i int) (*bconn, error) {
+func (s *servers) dialOne(ctx context.Context, i int) (*lconn, error) {
 	srv := s.list[i]
 	u, err := url.Parse(srv.url)
 	if err != nil {
@@ -214,8 +237,8 @@ func (s *servers) dialBindOne(ctx context.Context, i int) (*bconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bconn{conn: conn, server: i}
-	fail := func(err error) (*bconn, error) {
+	b := &lconn{conn: conn, server: i}
+	fail := func(err error) (*lconn, error) {
 		conn.Close()
 		return nil, err
 	}
@@ -227,11 +250,7 @@ func (s *servers) dialBindOne(ctx context.Context, i int) (*bconn, error) {
 	case s.startTLS:
 		b.r = bufio.NewReaderSize(conn, 4096)
 		b.buf = appendStartTLS(b.buf[:0], b.nextID())
-		code, diag, err := b.exchange(ctx, time.Until(deadline), 0x78)
-		if err == nil && code != resultSuccess {
-			err = &resultError{code: code, diag: diag}
-		}
-		if err != nil {
+		if err := b.session(ctx, time.Until(deadline), b.readResult(0x78)); err != nil {
 			return fail(fmt.Errorf("starttls: %w", err))
 		}
 		if b.conn, err = handshake(ctx, conn, srv.tls, deadline); err != nil {
@@ -428,4 +447,10 @@ func parseResult(op []byte) (code int, diag string, err error) {
 		return 0, "", errProtocol
 	}
 	return code, string(v), nil
+}
+
+// isResult reports whether err is the LDAP result code.
+func isResult(err error, code int) bool {
+	var r *resultError
+	return errors.As(err, &r) && r.code == code
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
+	"github.com/go-ldap/ldap/v3"
 )
 
 // berBindRequest builds the same BindRequest with go-asn1-ber, an
@@ -94,4 +95,70 @@ func FuzzParseResponse(f *testing.F) {
 			parseResult(op)
 		}
 	})
+}
+
+func TestSearchRequestEncoding(t *testing.T) {
+	req := searchReq{base: "ou=people,dc=example,dc=ac,dc=jp", scope: scopeSubtree, filter: "(uid=alice)", limit: 2, secs: 5, attrs: []string{"uid", "memberOf"}}
+	filter, err := ldap.CompileFilter(req.filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same request built with go-asn1-ber, field by field as RFC 4511
+	// §4.5.1 lists them.
+	msg := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "LDAP Request")
+	msg.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 300, "MessageID"))
+	sr := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 3, nil, "Search Request")
+	sr.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, req.base, "Base DN"))
+	sr.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, 2, "Scope"))
+	sr.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, 0, "Deref Aliases"))
+	sr.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 2, "Size Limit"))
+	sr.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 5, "Time Limit"))
+	sr.AppendChild(ber.NewBoolean(ber.ClassUniversal, ber.TypePrimitive, ber.TagBoolean, false, "Types Only"))
+	sr.AppendChild(filter)
+	attrs := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attributes")
+	for _, a := range req.attrs {
+		attrs.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, a, "Attribute"))
+	}
+	sr.AppendChild(attrs)
+	msg.AppendChild(sr)
+	if got := appendSearchRequest(nil, 300, req, filter.Bytes()); !bytes.Equal(got, msg.Bytes()) {
+		t.Fatalf("SearchRequest:\n got % x\nwant % x", got, msg.Bytes())
+	}
+}
+
+func TestParseSearchEntry(t *testing.T) {
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 4, nil, "Search Result Entry")
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "uid=Eve,ou=people,dc=example,dc=ac,dc=jp", "DN"))
+	list := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attributes")
+	for _, a := range []struct {
+		name string
+		vals []string
+	}{{"uid", []string{"Eve"}}, {"memberOf", []string{"cn=students,ou=groups,dc=example,dc=ac,dc=jp", "cn=lab," + strings.Repeat("x", 200)}}, {"empty", nil}} {
+		one := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attribute")
+		one.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, a.name, "Type"))
+		set := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "Values")
+		for _, v := range a.vals {
+			set.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, v, "Value"))
+		}
+		one.AppendChild(set)
+		list.AppendChild(one)
+	}
+	op.AppendChild(list)
+	_, content, _, err := tlv(op.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := parseEntry(content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.dn != "uid=Eve,ou=people,dc=example,dc=ac,dc=jp" || len(e.values("UID")) != 1 || e.values("uid")[0] != "Eve" ||
+		len(e.values("memberof")) != 2 || e.values("empty") != nil || e.values("cn") != nil {
+		t.Fatalf("entry: %+v", e)
+	}
+}
+
+func FuzzParseEntry(f *testing.F) {
+	f.Add([]byte{0x04, 0x01, 'x', 0x30, 0x0a, 0x30, 0x08, 0x04, 0x01, 'a', 0x31, 0x03, 0x04, 0x01, 'b'})
+	f.Fuzz(func(t *testing.T, b []byte) { parseEntry(b) })
 }
