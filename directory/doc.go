@@ -16,6 +16,12 @@
 // an error as a failure, never as a success. Every operation ends when its
 // context does, or after ldap.timeout, whichever comes first.
 //
+// A user found by a search is cached for ldap.cache_ttl (DN and groups,
+// never the password), so a repeated login costs one bind. The
+// connections speak the few LDAP messages a login needs (bind, search,
+// StartTLS) directly, synchronously in the caller's goroutine; go-ldap
+// compiles the filters and escapes values.
+//
 // The canonical user id — the value of ldap.user_id_attribute, lower-cased —
 // is what every other part of radius2fa keys on; Canonical gives the same
 // form where no directory is consulted.
