@@ -37,6 +37,19 @@ const startTLSOID = "1.3.6.1.4.1.1466.20037"
 
 var errProtocol = errors.New("malformed LDAP response")
 
+// ctxEnded returns why ctx ended, or nil. A socket deadline taken from
+// ctx can pass a moment before ctx's own timer marks it done; that wait
+// still ended because of ctx, so a passed deadline counts as ended.
+func ctxEnded(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // errTimeout reports an operation the server did not answer in time.
 var errTimeout = errors.New("no answer")
 
@@ -134,8 +147,8 @@ func (b *lconn) session(ctx context.Context, timeout time.Duration, read func() 
 	}
 	b.broken = true
 	switch {
-	case ctx.Err() != nil:
-		return context.Cause(ctx)
+	case ctxEnded(ctx) != nil:
+		return ctxEnded(ctx)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("%w within %s", errTimeout, timeout)
 	}
@@ -202,8 +215,8 @@ func (s *servers) dial(ctx context.Context) (*lconn, error) {
 			s.markUp(i)
 			return b, nil
 		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("dial %s: %w", s.list[i].url, context.Cause(ctx))
+		if err := ctxEnded(ctx); err != nil {
+			return nil, fmt.Errorf("dial %s: %w", s.list[i].url, err)
 		}
 		s.markDown(i, err)
 		errs = append(errs, fmt.Errorf("%s: %w", s.list[i].url, err))

@@ -23,8 +23,8 @@ func withRetry[C poolConn](c *Client, ctx context.Context, p *pool[C], op func(C
 		switch {
 		case err == nil:
 			return nil
-		case ctx.Err() != nil:
-			return context.Cause(ctx)
+		case ctxEnded(ctx) != nil:
+			return ctxEnded(ctx)
 		case !broken:
 			return err // the server answered
 		}
