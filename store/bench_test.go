@@ -83,6 +83,35 @@ func BenchmarkAcceptStepParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkAcceptStepAfterBind is the server's pattern: each of 32
+// concurrent logins spends about a millisecond in an LDAP bind before its
+// AcceptStep, so logins reach the store one by one rather than in a
+// burst. commits/op shows how many logins share one fdatasync; ns/op is
+// the closed loop's pace, mostly the sleeps. Run with -benchtime=5000x:
+// with the sleeps the default b.N ramp is erratic.
+func BenchmarkAcceptStepAfterBind(b *testing.B) {
+	s, ids := benchStore(b, 1024)
+	now := time.Now()
+	var next atomic.Int64
+	b.SetParallelism(16) // 32 goroutines with GOMAXPROCS=2
+	b.ReportAllocs()
+	before := s.Stats()
+	b.RunParallel(func(pb *testing.PB) {
+		u := int(next.Add(1)-1) % len(ids)
+		user := fmt.Sprintf("u%04d", u)
+		step := uint64(0)
+		for pb.Next() {
+			time.Sleep(time.Duration(500+u*31%1000) * time.Microsecond) // the bind
+			step++
+			if err := s.AcceptStep(b.Context(), user, ids[u], step, now); err != nil {
+				b.Errorf("AcceptStep(%s): %v", user, err)
+				return
+			}
+		}
+	})
+	reportCommits(b, s, before)
+}
+
 // BenchmarkFold is the latency of a write (Unlock) that first folds
 // the logins of n users from the journal into the database: the stall a
 // checkpoint puts on the committer.

@@ -11,9 +11,10 @@ import (
 // Group commit. Every write is an op sent to one committer goroutine. The
 // committer takes the first op, then everything else already queued (up
 // to maxBatch), and makes the batch durable at once, so a batch costs one
-// sync however many logins it carries. There is no waiting for more ops
-// to arrive: a lone op is committed at once, and ops that arrive during a
-// commit form the next batch.
+// sync however many logins it carries. Ops that arrive during a commit
+// form the next batch. A lone op is committed at once; a batch of logins
+// may wait up to gatherFor for more when the traffic shows that more are
+// coming (gatherer).
 //
 // A batch made only of AcceptStep ops (the logins) is decided against
 // the database and the overlay and written to the journal: one append
@@ -31,6 +32,13 @@ import (
 
 // maxBatch bounds the ops in one transaction, and so a batch's latency.
 const maxBatch = 512
+
+// gatherFor is how long a batch of logins waits for more logins when the
+// previous batch showed concurrent traffic. A lone login never waits. At
+// a few thousand logins a second each sync then carries several times
+// more logins: fewer fdatasyncs for the same work, for at most this much
+// added latency.
+const gatherFor = 500 * time.Microsecond
 
 // txFunc applies one op inside the shared transaction. outcome is the
 // op's own result; when it is non-nil the op must have written nothing.
@@ -127,6 +135,9 @@ func (b *Bolt) commitLoop() {
 	defer timer.Stop()
 	timer.Stop()
 	armed := false
+	g := gatherer{timer: time.NewTimer(gatherFor)}
+	defer g.timer.Stop()
+	g.timer.Stop()
 	for {
 		var due <-chan time.Time
 		if armed {
@@ -139,6 +150,7 @@ func (b *Bolt) commitLoop() {
 			}
 			batch = append(batch[:0], first)
 			batch = b.drain(batch)
+			batch = g.gather(b, batch)
 			b.commit(batch)
 			clear(batch)
 		case <-due:
@@ -168,6 +180,48 @@ func (b *Bolt) drain(batch []*op) []*op {
 			}
 			batch = append(batch, o)
 		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// gatherer decides whether a batch of logins waits for more. Waiting
+// pays when logins keep arriving while earlier ones wait, as when they
+// come out of LDAP binds one by one; it only adds latency once everyone
+// who will come soon is in. The last batch's size is the guess of how
+// many will come: a batch smaller than that waits for the rest, up to
+// gatherFor; a lone login never waits.
+type gatherer struct {
+	timer *time.Timer
+	last  int // the last batch's size
+}
+
+// gather returns batch with the ops that arrived while it waited, when it
+// should wait at all. Only a batch of logins waits; any other op ends the
+// wait.
+func (g *gatherer) gather(b *Bolt, batch []*op) []*op {
+	if len(batch) < g.last && onlyAccepts(batch) {
+		batch = g.wait(b, batch, min(g.last, cap(batch)))
+	}
+	g.last = len(batch)
+	return batch
+}
+
+func (g *gatherer) wait(b *Bolt, batch []*op, want int) []*op {
+	g.timer.Reset(gatherFor)
+	defer g.timer.Stop()
+	for len(batch) < want {
+		select {
+		case o, ok := <-b.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+			if o.kind != opAccept {
+				return b.drain(batch)
+			}
+		case <-g.timer.C:
 			return batch
 		}
 	}
