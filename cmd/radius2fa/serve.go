@@ -132,14 +132,14 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 		return nil, err
 	}
 	for _, addr := range cfg.Radius.Listen {
-		conn, err := net.ListenPacket("udp", addr)
+		conn, err := listenUDP(addr)
 		if err != nil {
 			return nil, fmt.Errorf("radius.listen: %w", err)
 		}
 		d.conns = append(d.conns, conn)
 	}
 	if addr := cfg.Radius.AccountingListen; addr != "" {
-		if d.acct, err = net.ListenPacket("udp", addr); err != nil {
+		if d.acct, err = listenUDP(addr); err != nil {
 			return nil, fmt.Errorf("radius.accounting_listen: %w", err)
 		}
 	}
@@ -255,4 +255,22 @@ func (d *daemon) close() {
 			d.log.Error("closing the store", "err", err)
 		}
 	}
+}
+
+// udpReadBuffer is the receive buffer asked for on the RADIUS sockets. The
+// default (about 200 KB, some 200 small datagrams) overflows when a burst
+// of Access-Requests meets a busy moment — a wireless controller
+// re-authenticating everyone after a restart — and the kernel then drops
+// requests silently. Linux caps the value at net.core.rmem_max.
+const udpReadBuffer = 4 << 20
+
+func listenUDP(addr string) (net.PacketConn, error) {
+	conn, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := conn.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(udpReadBuffer) // best effort: capped, never refused on Linux
+	}
+	return conn, nil
 }
