@@ -120,15 +120,3 @@ func (c *identityCache) sweep() {
 		s.mu.Unlock()
 	}
 }
-
-// len counts the entries, expired or not.
-func (c *identityCache) len() int {
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
-}

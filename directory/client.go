@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,11 +110,12 @@ func (c *Client) Authenticate(ctx context.Context, user, password string) (Ident
 
 // CheckUserPassword checks password for id, which Lookup returned for
 // user. When id came from the identity cache and the password is refused,
-// the cached entry is dropped and user looked up again: if the entry has
-// moved to another DN, the bind is tried once more there (a moved entry
-// must not look like a wrong password), otherwise the refusal stands — a
-// wrong password is never tried twice. It returns the identity the
-// password was checked against.
+// the cached entry is dropped and user looked up again: if the same user
+// (same id and groups) has moved to another DN, the bind is tried once
+// more there (a moved entry must not look like a wrong password);
+// otherwise the refusal stands, and a lookup that finds another id or
+// other groups refuses this attempt, since the caller's decisions were
+// made for id. It returns the identity the password was checked against.
 func (c *Client) CheckUserPassword(ctx context.Context, user string, id Identity, password string) (Identity, bool, error) {
 	ok, err := c.CheckPassword(ctx, id.DN, password)
 	if err != nil || ok || !id.Cached {
@@ -124,8 +126,32 @@ func (c *Client) CheckUserPassword(ctx context.Context, user string, id Identity
 	if err != nil || !found || strings.EqualFold(fresh.DN, id.DN) {
 		return id, false, err
 	}
+	if fresh.ID != id.ID || !sameGroups(fresh.Groups, id.Groups) {
+		// The caller decided policy and read the store for id: a
+		// different user or groups must not be accepted under that
+		// decision. The cache now holds fresh, so the next attempt
+		// starts from it.
+		return fresh, false, nil
+	}
 	ok, err = c.CheckPassword(ctx, fresh.DN, password)
 	return fresh, ok, err
+}
+
+// sameGroups reports whether a and b hold the same group DNs, in any
+// order, compared case-insensitively.
+func sameGroups(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	norm := func(g []string) []string {
+		n := make([]string, len(g))
+		for i, s := range g {
+			n[i] = strings.ToLower(s)
+		}
+		slices.Sort(n)
+		return n
+	}
+	return slices.Equal(norm(a), norm(b))
 }
 
 // dialSearch opens a search connection bound as the service account
@@ -138,7 +164,7 @@ func (c *Client) dialSearch(ctx context.Context) (*lconn, error) {
 	if err := l.bind(ctx, c.cfg.Timeout, c.cfg.BindDN, c.cfg.BindPassword); err != nil {
 		broken := l.broken
 		l.close()
-		if ctx.Err() == nil && broken {
+		if ctxEnded(ctx) == nil && broken {
 			c.servers.markDown(l.server, err)
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}

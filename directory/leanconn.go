@@ -29,8 +29,13 @@ const (
 	resultInvalidCredentials = 49
 )
 
-// maxBindResponse bounds what is read for one response.
-const maxBindResponse = 64 << 10
+// maxMessage bounds one LDAPMessage read from the server: a user entry
+// with thousands of memberOf values fits. A connection keeps a buffer of
+// at most keptBuffer bytes between messages.
+const (
+	maxMessage = 1 << 20
+	keptBuffer = 64 << 10
+)
 
 // startTLSOID names the StartTLS extended operation (RFC 4511 §4.14).
 const startTLSOID = "1.3.6.1.4.1.1466.20037"
@@ -139,7 +144,13 @@ func (b *lconn) session(ctx context.Context, timeout time.Duration, read func() 
 	}
 	b.conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { b.conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer func() {
+		if !stop() {
+			// ctx ended: its callback has set, or is about to set, a
+			// past deadline that would fail the connection's next user.
+			b.broken = true
+		}
+	}()
 	err := b.roundTrip(read)
 	var answer *resultError
 	if err == nil || errors.As(err, &answer) {
@@ -190,17 +201,21 @@ func (b *lconn) readMessage() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > maxBindResponse {
+	if n > maxMessage {
 		return nil, fmt.Errorf("%w: %d-byte message", errProtocol, n)
 	}
-	if cap(b.buf) < n {
-		b.buf = make([]byte, n)
+	buf := b.buf
+	if cap(buf) < n {
+		buf = make([]byte, n)
+		if n <= keptBuffer {
+			b.buf = buf
+		}
 	}
-	b.buf = b.buf[:n]
-	if _, err := io.ReadFull(b.r, b.buf); err != nil {
+	buf = buf[:n]
+	if _, err := io.ReadFull(b.r, buf); err != nil {
 		return nil, err
 	}
-	return b.buf, nil
+	return buf, nil
 }
 
 // dial opens a connection to the first server that answers.
@@ -389,7 +404,7 @@ func readLength(r *bufio.Reader) (int, error) {
 		return int(c), nil
 	}
 	k := int(c & 0x7f)
-	if k == 0 || k > 3 {
+	if k == 0 || k > 4 { // Active Directory writes every length in 4 octets
 		return 0, fmt.Errorf("%w: length of %d octets", errProtocol, k)
 	}
 	n := 0
@@ -411,7 +426,7 @@ func tlv(b []byte) (tag byte, value, rest []byte, err error) {
 	tag, n, i := b[0], int(b[1]), 2
 	if n >= 0x80 {
 		k := n & 0x7f
-		if k == 0 || k > 3 || len(b) < 2+k {
+		if k == 0 || k > 4 || len(b) < 2+k {
 			return 0, nil, nil, errProtocol
 		}
 		n = 0
@@ -420,7 +435,7 @@ func tlv(b []byte) (tag byte, value, rest []byte, err error) {
 		}
 		i += k
 	}
-	if n > len(b)-i {
+	if n < 0 || n > len(b)-i {
 		return 0, nil, nil, errProtocol
 	}
 	return tag, b[i : i+n], b[i+n:], nil

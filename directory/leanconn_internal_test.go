@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"bufio"
 	"bytes"
 	"strings"
 	"testing"
@@ -161,4 +162,29 @@ func TestParseSearchEntry(t *testing.T) {
 func FuzzParseEntry(f *testing.F) {
 	f.Add([]byte{0x04, 0x01, 'x', 0x30, 0x0a, 0x30, 0x08, 0x04, 0x01, 'a', 0x31, 0x03, 0x04, 0x01, 'b'})
 	f.Fuzz(func(t *testing.T, b []byte) { parseEntry(b) })
+}
+
+// Active Directory writes every length in the 4-octet long form
+// (30 84 00 00 00 xx): a bind response written that way is read.
+func TestFourOctetLengths(t *testing.T) {
+	long := func(tag byte, content ...[]byte) []byte {
+		body := bytes.Join(content, nil)
+		n := len(body)
+		return append([]byte{tag, 0x84, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, body...)
+	}
+	msg := long(0x30,
+		long(0x02, []byte{9}),
+		long(0x61, long(0x0a, []byte{49}), long(0x04), long(0x04, []byte("80090308: LdapErr"))))
+	b := &lconn{r: bufio.NewReader(bytes.NewReader(msg))}
+	content, err := b.readMessage()
+	if err != nil {
+		t.Fatalf("readMessage: %v", err)
+	}
+	id, op, tag, err := splitMessage(content)
+	if err != nil || id != 9 || tag != 0x61 {
+		t.Fatalf("splitMessage = %d %#x %v, want 9 0x61", id, tag, err)
+	}
+	if code, diag, err := parseResult(op); err != nil || code != 49 || diag != "80090308: LdapErr" {
+		t.Errorf("parseResult = %d %q %v, want 49 (invalid credentials)", code, diag, err)
+	}
 }
