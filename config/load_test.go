@@ -61,7 +61,8 @@ ldap.user_filter: "(uid=alice)" has no {user} placeholder
 ldap.user_id_attribute: missing (e.g. uid)
 ldap.group_filter: "(member={dn}" is not a valid LDAP filter
 ldap.timeout: 0s is not positive
-ldap.pool_size: 0 is not between 1 and 1024`},
+ldap.pool_size: 0 is not between 1 and 1024
+ldap.cache_ttl: 1ms is neither 0 (off) nor between 1s and 1h`},
 		{"bad_totp.yaml", `totp.issuer: missing (the name shown in the authenticator app)
 totp.digits: 7 is not 6 or 8
 totp.period: 10s is shorter than 15s

@@ -31,8 +31,8 @@ func (ck *checker) ldap(l *LDAP) {
 	}
 	ck.positive("ldap.timeout", l.Timeout)
 	ck.between("ldap.pool_size", l.PoolSize, 1, 1024)
-	if l.CacheTTL < 0 || l.CacheTTL > time.Hour {
-		ck.add("ldap.cache_ttl", "%s is not between 0 (off) and 1h", l.CacheTTL)
+	if l.CacheTTL != 0 && (l.CacheTTL < time.Second || l.CacheTTL > time.Hour) {
+		ck.add("ldap.cache_ttl", "%s is neither 0 (off) nor between 1s and 1h", l.CacheTTL)
 	}
 }
 
