@@ -12,9 +12,9 @@ import (
 // committer takes the first op, then everything else already queued (up
 // to maxBatch), and makes the batch durable at once, so a batch costs one
 // sync however many logins it carries. Ops that arrive during a commit
-// form the next batch. A lone op is committed at once; a batch of logins
-// may wait up to gatherFor for more when the traffic shows that more are
-// coming (gatherer).
+// form the next batch. After a batch of one op nothing waits; a batch of
+// logins smaller than the previous batch may wait up to gatherFor for the
+// rest (gatherer).
 //
 // A batch made only of AcceptStep ops (the logins) is decided against
 // the database and the overlay and written to the journal: one append
@@ -34,10 +34,10 @@ import (
 const maxBatch = 512
 
 // gatherFor is how long a batch of logins waits for more logins when the
-// previous batch showed concurrent traffic. A lone login never waits. At
-// a few thousand logins a second each sync then carries several times
-// more logins: fewer fdatasyncs for the same work, for at most this much
-// added latency.
+// previous batch showed concurrent traffic; after a batch of one nothing
+// waits. At a few thousand logins a second each sync then carries several
+// times more logins: fewer fdatasyncs for the same work, for at most this
+// much added latency.
 const gatherFor = 500 * time.Microsecond
 
 // txFunc applies one op inside the shared transaction. outcome is the
@@ -191,7 +191,7 @@ func (b *Bolt) drain(batch []*op) []*op {
 // come out of LDAP binds one by one; it only adds latency once everyone
 // who will come soon is in. The last batch's size is the guess of how
 // many will come: a batch smaller than that waits for the rest, up to
-// gatherFor; a lone login never waits.
+// gatherFor; after a batch of one, nothing waits.
 type gatherer struct {
 	timer *time.Timer
 	last  int // the last batch's size

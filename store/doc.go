@@ -30,7 +30,8 @@
 // step is accepted only if it is newer than the last one, so one code
 // typed into many sessions at once passes exactly once. Concurrent writes
 // are grouped into shared commits so that many logins do not each pay an
-// fsync; a lone write is committed at once, without waiting for company.
+// fsync; a write is committed at once unless it is a login arriving while
+// the previous batch held more logins (then it waits up to 0.5 ms for them).
 // A write whose context ends while it waits returns ctx.Err() and may
 // still be committed; one whose context has already ended is not made.
 //
