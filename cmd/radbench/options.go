@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -145,8 +146,11 @@ func (o Options) validate() error {
 	default:
 		bad("-mode %q: must be append, challenge or password", o.Mode)
 	}
-	if o.Rate < 0 || (o.Rate == 0 && o.Concurrency < 1) {
-		bad("-c must be at least 1 (or give -rate)")
+	switch {
+	case math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate < 0 || (o.Rate > 0 && o.Rate < minRate):
+		bad("-rate %v: must be a number of logins/s from %g up", o.Rate, minRate)
+	case o.Rate == 0 && o.Concurrency < 1:
+		bad("-c %d: must be at least 1 (or give -rate)", o.Concurrency)
 	}
 	if o.Rate > 0 && o.MaxInflight < 1 {
 		bad("-max-inflight must be at least 1")
@@ -154,8 +158,14 @@ func (o Options) validate() error {
 	if o.Count < 0 || (o.Count == 0 && o.Duration <= 0) {
 		bad("give a positive -d or -n")
 	}
-	if o.Warmup < 0 || o.Timeout <= 0 || o.Retries < 0 {
-		bad("-warmup must not be negative, -timeout must be positive, -retries must not be negative")
+	if o.Warmup < 0 {
+		bad("-warmup %v: must not be negative", o.Warmup)
+	}
+	if o.Timeout <= 0 {
+		bad("-timeout %v: must be positive", o.Timeout)
+	}
+	if o.Retries < 0 {
+		bad("-retries %d: must not be negative", o.Retries)
 	}
 	if err := (totp.Params{Digits: o.Digits, Period: o.Period}).Validate(); err != nil {
 		bad("%v", err)
@@ -169,6 +179,9 @@ func (o Options) validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// minRate is the slowest -rate: one login a minute.
+const minRate = 1.0 / 60
 
 // defaultColumns is the users file layout without -columns.
 const defaultColumns = "user,password,secret"

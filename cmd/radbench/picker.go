@@ -43,8 +43,14 @@ func (p *picker) pick(now time.Time) (idx int, step uint64, ok bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.used || step != p.step {
+	switch {
+	case !p.used || step > p.step:
 		p.step, p.used, p.next = step, true, clockIndex(now, p.period, p.n)
+	case step < p.step:
+		// now was read before another worker's pick began the next
+		// step: the login belongs to that step, whose users are
+		// handed out from p.next.
+		step = p.step
 	}
 	if p.next >= p.n {
 		return 0, step, false

@@ -162,3 +162,24 @@ func TestPickerCyclesWithoutOncePerWindow(t *testing.T) {
 		t.Fatalf("picks %v, want %v", got, want)
 	}
 }
+
+// A worker that read the clock just before a step began may pick after
+// another worker began that step: it must get the new step's next user,
+// not restart the old step (whose users were used) nor the new one.
+func TestPickerStaleClockAcrossABoundary(t *testing.T) {
+	p := newPicker(10, period, true)
+	boundary := stepStart().Add(period)
+	late := boundary.Add(-time.Millisecond) // read before the boundary
+	if i, _, _ := p.pick(stepStart().Add(29 * time.Second)); i != 9 {
+		t.Fatalf("last pick of the old step = user %d, want 9", i)
+	}
+	i1, s1, _ := p.pick(boundary)
+	i2, s2, ok := p.pick(late)
+	i3, s3, _ := p.pick(boundary.Add(time.Millisecond))
+	if !ok || i1 != 0 || i2 != 1 || i3 != 2 {
+		t.Errorf("picks at the boundary, with a stale clock, after = users %d, %d, %d; want 0, 1, 2", i1, i2, i3)
+	}
+	if s2 != s1 || s3 != s1 {
+		t.Errorf("steps = %d, %d, %d; want all %d", s1, s2, s3, s1)
+	}
+}
