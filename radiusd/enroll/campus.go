@@ -43,9 +43,9 @@ var errBadForwardedFor = errors.New("malformed X-Forwarded-For")
 // entries (all headers, in order) are walked from the right, skipping
 // trusted proxies; the first other address is the client. When every
 // entry is a trusted proxy the left-most one counts, and without the
-// header the peer itself. An entry that is not an IP address (a bare
-// address, or one with a port) makes the request malformed: a proxy we
-// trust wrote something we cannot read, so nothing is guessed.
+// header the peer itself. An entry that is neither an IP address nor
+// IP:port makes the request malformed: a proxy we trust wrote something
+// we cannot read, so nothing is guessed.
 func (c campus) clientAddr(r *http.Request) (netip.Addr, bool, error) {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {

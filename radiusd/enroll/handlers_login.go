@@ -94,6 +94,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// The attempt acquireLogin counted stays counted.
 		if id.ID != "" && id.ID != userKey {
 			s.users.fail(id.ID, now)
+			// Answer as a right password would (429) once the
+			// canonical id is over its limit, so that another name
+			// for the same account is no password oracle.
+			if ok, wait := s.users.allow(id.ID, now); !ok {
+				s.tooManyLogins(w, r, id.ID, wait)
+				return
+			}
 		}
 		s.audit(r, actionLogin, "wrong_password", userKey)
 		s.renderLogin(w, r, http.StatusUnauthorized, loginPage{err: t.WrongPassword, username: username})

@@ -3,6 +3,7 @@ package enroll_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/radius2fa/radius2fa/directory/directorytest"
+	"github.com/radius2fa/radius2fa/store"
 	"github.com/radius2fa/radius2fa/totp"
 )
 
@@ -56,12 +58,16 @@ func testRegister(t *testing.T, ldap *directorytest.Server) {
 		h := newHarness(t, ldap)
 		old := mustSecret(t)
 		h.enroll("alice", old)
+		oldID := h.state("alice").Enrollment.ID
 		b := h.browser()
 		b.login("alice", "alice-pass")
 		secret := b.startRegistration()
 		expect(t, b.last, http.StatusOK, "previously registered app keeps working")
 		if st := h.state("alice"); !bytes.Equal(st.Enrollment.Secret, old) {
 			t.Fatal("pressing Register replaced the active app before confirmation")
+		}
+		if err := h.store.AcceptStep(t.Context(), "alice", oldID, totp.Step(h.clock.Now(), 30*time.Second), h.clock.Now()); err != nil {
+			t.Fatalf("a login with the old app before confirmation: %v, want accepted", err)
 		}
 		h.clock.Advance(30 * time.Second)
 		r := b.post("/register/confirm", url.Values{"code": {code(secret, h.clock.Now())}})
@@ -72,8 +78,8 @@ func testRegister(t *testing.T, ldap *directorytest.Server) {
 		}
 		h.clock.Advance(30 * time.Second)
 		now := h.clock.Now()
-		if _, res := totp.Verify(st.Enrollment.Secret, code(old, now), now, st.LastStep, 1, totp.Params{}); res != totp.Invalid {
-			t.Errorf("a code of the old app: %v, want invalid", res)
+		if err := h.store.AcceptStep(t.Context(), "alice", oldID, totp.Step(now, 30*time.Second), now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a login with the old app after confirmation: %v, want store.ErrNotFound", err)
 		}
 	})
 
