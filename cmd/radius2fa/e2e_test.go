@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +305,27 @@ func wrongCode(c string) string {
 		b[i] = '0' + (b[i]-'0'+5)%10
 	}
 	return string(b)
+}
+
+// A --qr file that cannot be written fails the command, but the key of the
+// enrollment, already active, is printed first and logs in; one that can
+// be written holds the QR code with mode 0600.
+func TestEnrollQRFile(t *testing.T) {
+	h := newHarness(t, harnessOptions{clock: newTestClock(fixedNow)})
+	h.start()
+	code, out, errOut := h.run("user", "enroll", "alice", "--qr", filepath.Join(h.dir, "no-such-dir", "alice.png"))
+	m := keyLine.FindStringSubmatch(out)
+	if code != 1 || m == nil || !strings.Contains(errOut, "no-such-dir") {
+		t.Fatalf("enroll --qr into a missing directory: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	h.mustCode(request{user: "alice", password: "alice-pass" + h.codeFor(m[1])}, radius.CodeAccessAccept, "")
+
+	qr := filepath.Join(h.dir, "bob.png")
+	if code, out, errOut := h.run("user", "enroll", "bob", "--qr", qr); code != 0 {
+		t.Fatalf("enroll --qr: exit %d\n%s%s", code, out, errOut)
+	}
+	fi, err := os.Stat(qr)
+	if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() < 100 {
+		t.Fatalf("QR file: %v, %v; want a PNG with mode 0600", fi, err)
+	}
 }

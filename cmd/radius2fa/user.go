@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -181,19 +180,22 @@ func userEnroll(qrFile *string) userCommand {
 		if err != nil {
 			return err
 		}
-		if *qrFile != "" {
-			png, err := totp.QRPNG(e.URI, 8)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(*qrFile, png, 0o600); err != nil {
-				return err
-			}
-		}
+		// The enrollment is active now: the key is printed first, so a
+		// QR file that cannot be written loses nothing.
 		fmt.Fprintf(stdout, "Enrolled %s; any previous registration is replaced and this one is active now.\n", e.User)
 		fmt.Fprintf(stdout, "Key (type into the app): %s\n", totp.FormatSecret(totp.EncodeSecret(e.Secret)))
 		fmt.Fprintf(stdout, "URI (scan as QR code):   %s\n", e.URI)
-		return nil
+		if *qrFile == "" {
+			return nil
+		}
+		png, err := totp.QRPNG(e.URI, 8)
+		if err != nil {
+			return err
+		}
+		return writeFileAtomic(*qrFile, func(w io.Writer) error {
+			_, err := w.Write(png)
+			return err
+		})
 	}
 }
 

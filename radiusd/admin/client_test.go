@@ -150,7 +150,7 @@ func TestClientGivesWhatLocalGives(t *testing.T) {
 		{"unlock", func(a API) string { return describe(a.Unlock(ctx, UserRequest{User: "alice"})) },
 			"alice dir=found registered=true digits=6 period=30 alg=SHA1 failures=0 locked=false recovery=10 pending=false"},
 		{"empty name", func(a API) string { return describe(a.ShowUser(ctx, UserRequest{User: " @example.ac.jp"})) },
-			"error invalid: empty user name"},
+			"error invalid: user is empty"},
 	}
 	for _, s := range steps {
 		if got := both(t, f, s.what, s.fn); got != s.want {

@@ -136,14 +136,16 @@ func (l *Local) RecoveryCodes(ctx context.Context, r UserRequest) (RecoveryCodes
 			return RecoveryCodes{}, err
 		}
 	}
-	if err := l.opts.Store.SetRecoveryCodes(ctx, user, hashes); err != nil {
-		return RecoveryCodes{}, fmt.Errorf("recovery codes for %s: %w", user, err)
-	}
-	l.audit(ctx, "recovery-codes", user)
+	// Read before the old codes are revoked: a failure after that would
+	// lose the new ones.
 	st, err := l.opts.Store.Get(ctx, user)
 	if err != nil {
 		return RecoveryCodes{}, fmt.Errorf("reading %s: %w", user, err)
 	}
+	if err := l.opts.Store.SetRecoveryCodes(ctx, user, hashes); err != nil {
+		return RecoveryCodes{}, fmt.Errorf("recovery codes for %s: %w", user, err)
+	}
+	l.audit(ctx, "recovery-codes", user)
 	return RecoveryCodes{User: user, Codes: codes, Registered: st.Enrollment != nil}, nil
 }
 
@@ -154,8 +156,8 @@ func (l *Local) RecoveryCodes(ctx context.Context, r UserRequest) (RecoveryCodes
 func (l *Local) resolve(ctx context.Context, r UserRequest, mustExist bool) (string, string, error) {
 	cfg := l.opts.Config()
 	name := directory.Canonical(r.User, cfg.LDAP.StripRealm)
-	if name == "" {
-		return "", "", fail(ErrInvalid, "empty user name")
+	if p := userProblem(name); p != "" {
+		return "", "", fail(ErrInvalid, "%s", p)
 	}
 	if r.NoDirectory {
 		return name, DirectoryNotConsulted, nil
