@@ -83,14 +83,20 @@ func parseColumns(names []string) (*columns, error) {
 	return c, nil
 }
 
-// isHeader reports whether every cell of a row is a column name.
+// isHeader reports whether a first row is a header: every cell is a
+// column name, or it names a user column and a secret column (no base32
+// secret reads "secret") among unknown names, which parseColumns then
+// reports instead of every line failing under the default layout.
 func isHeader(fields []string) bool {
+	var user, secret bool
+	all := len(fields) > 0
 	for _, f := range fields {
-		if _, ok := kindOf(f); !ok {
-			return false
-		}
+		k, ok := kindOf(f)
+		all = all && ok
+		user = user || (ok && k == colUser)
+		secret = secret || (ok && k == colSecret)
 	}
-	return len(fields) > 0
+	return all || (user && secret)
 }
 
 // record maps the fields of a line to a record, or says what is wrong

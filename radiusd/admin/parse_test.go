@@ -153,6 +153,7 @@ func TestParseImportRefusesNonsenseOptions(t *testing.T) {
 		{ImportOptions{Columns: []string{"uid", "password"}}, "", `columns "uid,password": need a user (or uid) and a secret (or totp_secret_base32) column`},
 		{ImportOptions{Columns: []string{"user", "uid", "secret"}}, "", `column "uid" appears twice`},
 		{ImportOptions{}, "user,digits\nalice,6\n", `header row on line 1: columns "user,digits": need a user (or uid) and a secret (or totp_secret_base32) column`},
+		{ImportOptions{}, "uid,totp_secret_base32,email\nalice,JBSWY3DPEHPK3PXP,a@example.ac.jp\n", `header row on line 1: unknown column "email" (known: ` + knownColumns + ")"},
 	}
 	for _, tt := range tests {
 		_, _, err := parseImport(strings.NewReader(tt.file), tt.opts, true, importNow)

@@ -33,8 +33,9 @@ type peer struct {
 }
 
 // Listen creates the admin socket at path (see the package comment) and
-// serves api on it until Close. ctx is the parent of every request's
-// context.
+// serves api on it until Close. Requests see ctx's values but not its
+// cancellation: the daemon cancels ctx when it begins to stop, and Close
+// then still lets requests in flight finish.
 func Listen(ctx context.Context, path string, api API, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -48,7 +49,7 @@ func Listen(ctx context.Context, path string, api API, log *slog.Logger) (*Serve
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			uid, err := peerUID(c)
 			return context.WithValue(ctx, peerKey{}, peer{uid: uid, err: err})
