@@ -1,7 +1,9 @@
 package directory
 
 import (
+	"encoding/binary"
 	"hash/maphash"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -14,27 +16,74 @@ import (
 // stale is where the user's entry is and which groups it is in; a failed
 // bind forgets the entry (see Forget), and a group change takes effect
 // within the TTL.
+//
+// A campus has tens of thousands of users in the cache, so it holds no
+// pointer per entry, which the garbage collector would follow on every
+// cycle: each shard keeps generations of an index (the name's hash →
+// where the entry is) and one byte arena holding the encoded entries.
+// sweep starts a new generation every TTL/2 and forgets the oldest of
+// three; an entry is written to the newest, so it is held for its TTL.
 
 const (
 	cacheShards = 64
 	// cacheMax bounds the entries, so a flood of distinct names cannot
 	// grow memory without limit; beyond it new users are not cached.
 	cacheMax = 200000
+	// cacheGenerations of TTL/2 each: an entry written just before a
+	// rotation is still held a TTL later.
+	cacheGenerations = 3
 )
 
-// cachedIdentity is kept small: a campus has tens of thousands of users
-// in the cache. The id is left out when it is the cache key lower-cased,
-// which is the common case.
-type cachedIdentity struct {
-	dn      string
-	id      string   // "" when it is strings.ToLower(key)
-	groups  []string // nil when none
-	expires int64    // unix nanoseconds
+// An entry in the arena is its name, its id ("" when it is the name
+// lower-cased, the common case), its DN and its groups, each a uvarint
+// length and the bytes (the groups preceded by their count).
+
+// cacheRef locates an entry: its offset in the generation's arena, and
+// when it expires (unix nanoseconds).
+type cacheRef struct {
+	off     uint32
+	expires int64
+}
+
+type cacheGen struct {
+	index map[uint64]cacheRef // by maphash of the name; the entry holds the name
+	arena []byte              // append-only
 }
 
 type cacheShard struct {
-	mu sync.Mutex
-	m  map[string]cachedIdentity
+	mu   sync.Mutex
+	gens [cacheGenerations]cacheGen // gens[0] is the newest
+}
+
+// find returns the generation holding name's entry and where it is.
+func (s *cacheShard) find(h uint64, name string) (*cacheGen, cacheRef, bool) {
+	for i := range s.gens {
+		g := &s.gens[i]
+		if r, ok := g.index[h]; ok && entryIs(g.arena[r.off:], name) {
+			return g, r, true
+		}
+	}
+	return nil, cacheRef{}, false
+}
+
+// dropExpired forgets the entries whose time is up.
+func (s *cacheShard) dropExpired(now int64) {
+	for i := range s.gens {
+		for h, r := range s.gens[i].index {
+			if now >= r.expires {
+				delete(s.gens[i].index, h)
+			}
+		}
+	}
+}
+
+// len returns the entries in s.
+func (s *cacheShard) len() int {
+	n := 0
+	for i := range s.gens {
+		n += len(s.gens[i].index)
+	}
+	return n
 }
 
 type identityCache struct {
@@ -47,76 +96,201 @@ type identityCache struct {
 func newIdentityCache(ttl time.Duration, now func() time.Time) *identityCache {
 	c := &identityCache{ttl: ttl, now: now, seed: maphash.MakeSeed()}
 	for i := range c.shards {
-		c.shards[i].m = make(map[string]cachedIdentity)
+		for g := range c.shards[i].gens {
+			c.shards[i].gens[g].index = make(map[uint64]cacheRef)
+		}
 	}
 	return c
 }
 
-func (c *identityCache) shard(name string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, name)%cacheShards]
+func (c *identityCache) shard(name string) (*cacheShard, uint64) {
+	h := maphash.String(c.seed, name)
+	return &c.shards[h%cacheShards], h
 }
 
 // get returns the cached identity of a normalised name.
 func (c *identityCache) get(name string) (Identity, bool) {
-	s := c.shard(name)
+	s, h := c.shard(name)
 	s.mu.Lock()
-	e, ok := s.m[name]
-	s.mu.Unlock()
-	if !ok || c.now().UnixNano() >= e.expires {
+	defer s.mu.Unlock()
+	g, r, ok := s.find(h, name)
+	if !ok || c.now().UnixNano() >= r.expires {
 		return Identity{}, false
 	}
-	id := e.id
-	if id == "" {
-		id = strings.ToLower(name)
-	}
-	return Identity{ID: id, DN: e.dn, Groups: e.groups, Cached: true}, true
+	id, ok := decodeEntry(g.arena[r.off:], name)
+	return id, ok
 }
 
 // put remembers id for name until the TTL passes.
 func (c *identityCache) put(name string, id Identity) {
-	s := c.shard(name)
+	s, h := c.shard(name)
 	now := c.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.m) >= cacheMax/cacheShards {
-		for k, e := range s.m {
-			if now >= e.expires {
-				delete(s.m, k)
-			}
-		}
-		if len(s.m) >= cacheMax/cacheShards {
+	if g, _, ok := s.find(h, name); ok {
+		delete(g.index, h)
+	}
+	if s.len() >= cacheMax/cacheShards {
+		s.dropExpired(now)
+		if s.len() >= cacheMax/cacheShards {
 			return
 		}
 	}
-	e := cachedIdentity{dn: id.DN, id: id.ID, expires: now + int64(c.ttl)}
-	if id.ID == strings.ToLower(name) {
-		e.id = ""
+	newest := &s.gens[0]
+	if len(newest.arena) > math.MaxUint32-entryLen(name, id) {
+		return // not within a TTL; were it so, the user is just not cached
 	}
-	if len(id.Groups) > 0 {
-		e.groups = id.Groups
-	}
-	s.m[name] = e
+	off := len(newest.arena)
+	newest.arena = appendEntry(newest.arena, name, id)
+	newest.index[h] = cacheRef{off: uint32(off), expires: now + int64(c.ttl)}
 }
 
 // forget drops name.
 func (c *identityCache) forget(name string) {
-	s := c.shard(name)
+	s, h := c.shard(name)
 	s.mu.Lock()
-	delete(s.m, name)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if g, _, ok := s.find(h, name); ok {
+		delete(g.index, h)
+	}
 }
 
-// sweep drops expired entries.
+// sweep starts a new generation and forgets the oldest; the client calls
+// it every TTL/2. Entries of the oldest whose time is not up (sweep came
+// early) move to the new generation.
 func (c *identityCache) sweep() {
 	now := c.now().UnixNano()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		for k, e := range s.m {
-			if now >= e.expires {
-				delete(s.m, k)
-			}
+		newest := cacheGen{
+			index: make(map[uint64]cacheRef, len(s.gens[0].index)),
+			arena: make([]byte, 0, len(s.gens[0].arena)),
 		}
+		oldest := &s.gens[cacheGenerations-1]
+		for h, r := range oldest.index {
+			if now >= r.expires {
+				continue
+			}
+			e := oldest.arena[r.off:]
+			e = e[:skipEntry(e)]
+			newest.index[h] = cacheRef{off: uint32(len(newest.arena)), expires: r.expires}
+			newest.arena = append(newest.arena, e...)
+		}
+		copy(s.gens[1:], s.gens[:cacheGenerations-1])
+		s.gens[0] = newest
 		s.mu.Unlock()
 	}
+}
+
+// len returns the number of entries (for tests).
+func (c *identityCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		n += s.len()
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// entryLen is the size of name and id's entry.
+func entryLen(name string, id Identity) int {
+	n := fieldLen(name) + fieldLen(storedID(name, id)) + fieldLen(id.DN) + binary.MaxVarintLen64
+	for _, g := range id.Groups {
+		n += fieldLen(g)
+	}
+	return n
+}
+
+func fieldLen(s string) int {
+	return binary.MaxVarintLen64 + len(s)
+}
+
+// storedID is what the entry keeps of id.ID.
+func storedID(name string, id Identity) string {
+	if id.ID == strings.ToLower(name) {
+		return ""
+	}
+	return id.ID
+}
+
+func appendEntry(b []byte, name string, id Identity) []byte {
+	b = appendField(b, name)
+	b = appendField(b, storedID(name, id))
+	b = appendField(b, id.DN)
+	b = binary.AppendUvarint(b, uint64(len(id.Groups)))
+	for _, g := range id.Groups {
+		b = appendField(b, g)
+	}
+	return b
+}
+
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// field splits the first field off b; ok is false when b is cut short
+// (it never is: the arena holds only whole entries).
+func field(b []byte) (f, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, nil, false
+	}
+	return b[k : k+int(n)], b[k+int(n):], true
+}
+
+// entryIs reports whether the entry at the start of b is name's.
+func entryIs(b []byte, name string) bool {
+	f, _, _ := field(b)
+	return string(f) == name
+}
+
+// decodeEntry returns the identity in the entry at the start of b, which
+// is name's.
+func decodeEntry(b []byte, name string) (Identity, bool) {
+	_, b, ok := field(b)
+	var idb, dn []byte
+	if ok {
+		idb, b, ok = field(b)
+	}
+	if ok {
+		dn, b, ok = field(b)
+	}
+	n, k := binary.Uvarint(b)
+	if !ok || k <= 0 || n > uint64(len(b)) {
+		return Identity{}, false
+	}
+	b = b[k:]
+	id := Identity{ID: string(idb), DN: string(dn), Cached: true}
+	if id.ID == "" {
+		id.ID = strings.ToLower(name)
+	}
+	if n > 0 {
+		id.Groups = make([]string, n)
+		for i := range id.Groups {
+			var g []byte
+			if g, b, ok = field(b); !ok {
+				return Identity{}, false
+			}
+			id.Groups[i] = string(g)
+		}
+	}
+	return id, true
+}
+
+// skipEntry returns the length of the entry at the start of b.
+func skipEntry(b []byte) int {
+	total := len(b)
+	for range 3 { // name, id, DN
+		_, b, _ = field(b)
+	}
+	n, k := binary.Uvarint(b)
+	b = b[k:]
+	for range n {
+		_, b, _ = field(b)
+	}
+	return total - len(b)
 }

@@ -2,6 +2,7 @@ package radiusd
 
 import (
 	"hash/maphash"
+	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -15,9 +16,19 @@ import (
 // retransmit can never burn a TOTP code and turn an Accept into a Reject.
 //
 // At thousands of requests a second the cache holds tens of thousands of
-// entries, so they are kept small and by value.
+// entries, so it holds no pointer per entry: each shard keeps its entries
+// in generations, a map of fixed-size values plus one byte arena holding
+// the responses. The garbage collector never scans them, and a generation
+// is forgotten whole: sweep starts a new generation every ttl/2 and
+// forgets the oldest of three. A response is always written to the
+// newest, so it is held at least its ttl.
 
-const cacheShards = 32
+const (
+	cacheShards = 32
+	// cacheGenerations of ttl/2 each: an entry finished just before a
+	// rotation is still held ttl later.
+	cacheGenerations = 3
+)
 
 type cacheKey struct {
 	addr [16]byte // the source address, IPv4 in its IPv4-mapped form
@@ -31,15 +42,32 @@ func newCacheKey(src netip.AddrPort, id byte, auth [16]byte) cacheKey {
 }
 
 type cacheEntry struct {
-	resp []byte // nil while the request is being handled, or when it was dropped
+	// off and n locate the response in its generation's arena; n is 0
+	// while the request is being handled, or when it was dropped.
+	off, n uint32
 	// expires is when a finished entry may be forgotten (unix
 	// nanoseconds); 0 while the request is being handled.
 	expires int64
 }
 
-type cacheShard struct {
-	mu      sync.Mutex
+type cacheGen struct {
 	entries map[cacheKey]cacheEntry
+	arena   []byte // append-only: bytes handed out are never changed
+}
+
+type cacheShard struct {
+	mu   sync.Mutex
+	gens [cacheGenerations]cacheGen // gens[0] is the newest
+}
+
+// find returns the generation holding k, or nil.
+func (s *cacheShard) find(k cacheKey) (*cacheGen, cacheEntry) {
+	for i := range s.gens {
+		if e, ok := s.gens[i].entries[k]; ok {
+			return &s.gens[i], e
+		}
+	}
+	return nil, cacheEntry{}
 }
 
 type dupCache struct {
@@ -51,7 +79,9 @@ type dupCache struct {
 func newDupCache(ttl time.Duration) *dupCache {
 	c := &dupCache{ttl: ttl, seed: maphash.MakeSeed()}
 	for i := range c.shards {
-		c.shards[i].entries = make(map[cacheKey]cacheEntry)
+		for g := range c.shards[i].gens {
+			c.shards[i].gens[g].entries = make(map[cacheKey]cacheEntry)
+		}
 	}
 	return c
 }
@@ -70,44 +100,74 @@ const (
 )
 
 // begin claims k for a new request, or reports a duplicate. For a replay it
-// returns the cached response.
+// returns the cached response, which the caller must not change.
 func (c *dupCache) begin(k cacheKey, now time.Time) (cacheState, []byte) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.entries[k]; ok && (e.expires == 0 || now.UnixNano() < e.expires) {
-		if e.resp == nil {
-			// In flight, or dropped on purpose: so is its retransmit.
-			return cacheInFlight, nil
+	if g, e := s.find(k); g != nil {
+		switch {
+		case e.expires == 0:
+			return cacheInFlight, nil // so is its retransmit
+		case now.UnixNano() < e.expires && e.n == 0:
+			return cacheInFlight, nil // dropped on purpose
+		case now.UnixNano() < e.expires:
+			return cacheReplay, g.arena[e.off : e.off+e.n : e.off+e.n]
 		}
-		return cacheReplay, e.resp
+		delete(g.entries, k) // its time is up: a new request
 	}
-	s.entries[k] = cacheEntry{}
+	s.gens[0].entries[k] = cacheEntry{}
 	return cacheNew, nil
 }
 
-// finish records the response sent for k (nil when the request was
-// dropped); it is kept for the cache's TTL.
+// finish records (a copy of) the response sent for k, nil when the
+// request was dropped; it is kept for the cache's TTL.
 func (c *dupCache) finish(k cacheKey, resp []byte, now time.Time) {
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.entries[k]; ok {
-		s.entries[k] = cacheEntry{resp: resp, expires: now.Add(c.ttl).UnixNano()}
+	g, _ := s.find(k)
+	if g == nil {
+		return
 	}
+	delete(g.entries, k)
+	e := cacheEntry{expires: now.Add(c.ttl).UnixNano()}
+	newest := &s.gens[0]
+	if len(resp) > 0 && len(newest.arena)+len(resp) <= math.MaxUint32 {
+		e.off, e.n = uint32(len(newest.arena)), uint32(len(resp))
+		newest.arena = append(newest.arena, resp...)
+	}
+	// (An arena of 4 GiB cannot happen within a ttl; were it full, the
+	// entry would answer retransmits as dropped, never as new.)
+	newest.entries[k] = e
 }
 
-// sweep forgets finished entries whose time is up.
+// sweep starts a new generation and forgets the oldest; the server calls
+// it every ttl/2. Entries of the oldest that are still in flight, or
+// whose time is not up (sweep came early), move to the new generation.
 func (c *dupCache) sweep(now time.Time) {
 	t := now.UnixNano()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		for k, e := range s.entries {
-			if e.expires != 0 && t >= e.expires {
-				delete(s.entries, k)
-			}
+		newest := cacheGen{
+			entries: make(map[cacheKey]cacheEntry, len(s.gens[0].entries)),
+			arena:   make([]byte, 0, len(s.gens[0].arena)),
 		}
+		oldest := &s.gens[cacheGenerations-1]
+		for k, e := range oldest.entries {
+			switch {
+			case e.expires != 0 && t >= e.expires:
+				continue
+			case e.n > 0:
+				off := len(newest.arena)
+				newest.arena = append(newest.arena, oldest.arena[e.off:e.off+e.n]...)
+				e.off = uint32(off)
+			}
+			newest.entries[k] = e
+		}
+		copy(s.gens[1:], s.gens[:cacheGenerations-1])
+		s.gens[0] = newest
 		s.mu.Unlock()
 	}
 }
@@ -118,7 +178,9 @@ func (c *dupCache) len() int {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		n += len(s.entries)
+		for g := range s.gens {
+			n += len(s.gens[g].entries)
+		}
 		s.mu.Unlock()
 	}
 	return n
