@@ -163,10 +163,9 @@ func (c *identityCache) sweep() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		newest := cacheGen{
-			index: make(map[uint64]cacheRef, len(s.gens[0].index)),
-			arena: make([]byte, 0, len(s.gens[0].arena)),
-		}
+		// No room is reserved: once the users are cached, few new ones
+		// come until their entries expire.
+		newest := cacheGen{index: make(map[uint64]cacheRef)}
 		oldest := &s.gens[cacheGenerations-1]
 		for h, r := range oldest.index {
 			if now >= r.expires {
