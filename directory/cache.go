@@ -32,6 +32,11 @@ const (
 	// cacheGenerations of TTL/2 each: an entry written just before a
 	// rotation is still held a TTL later.
 	cacheGenerations = 3
+	// compactAbove is the arena size from which the newest generation is
+	// compacted once half of it is entries replaced or forgotten (wrong
+	// passwords forget and look the user up again): so the arena stays
+	// within about twice what it holds however often that happens.
+	compactAbove = 64 << 10
 )
 
 // An entry in the arena is its name, its id ("" when it is the name
@@ -46,8 +51,29 @@ type cacheRef struct {
 }
 
 type cacheGen struct {
-	index map[uint64]cacheRef // by maphash of the name; the entry holds the name
-	arena []byte              // append-only
+	index   map[uint64]cacheRef // by maphash of the name; the entry holds the name
+	arena   []byte              // appended to, or rebuilt by compact
+	garbage int                 // bytes of arena no index entry refers to
+}
+
+// drop removes the entry of hash h at r from g.
+func (g *cacheGen) drop(h uint64, r cacheRef) {
+	delete(g.index, h)
+	g.garbage += skipEntry(g.arena[r.off:])
+}
+
+// compact rebuilds g's arena with only the entries its index refers to.
+// Identities handed out by get are copies, so nothing refers to the old
+// arena.
+func (g *cacheGen) compact() {
+	arena := make([]byte, 0, len(g.arena)-g.garbage)
+	for h, r := range g.index {
+		e := g.arena[r.off:]
+		e = e[:skipEntry(e)]
+		g.index[h] = cacheRef{off: uint32(len(arena)), expires: r.expires}
+		arena = append(arena, e...)
+	}
+	g.arena, g.garbage = arena, 0
 }
 
 type cacheShard struct {
@@ -71,7 +97,7 @@ func (s *cacheShard) dropExpired(now int64) {
 	for i := range s.gens {
 		for h, r := range s.gens[i].index {
 			if now >= r.expires {
-				delete(s.gens[i].index, h)
+				s.gens[i].drop(h, r)
 			}
 		}
 	}
@@ -127,8 +153,8 @@ func (c *identityCache) put(name string, id Identity) {
 	now := c.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, _, ok := s.find(h, name); ok {
-		delete(g.index, h)
+	if g, r, ok := s.find(h, name); ok {
+		g.drop(h, r)
 	}
 	if s.len() >= cacheMax/cacheShards {
 		s.dropExpired(now)
@@ -137,6 +163,9 @@ func (c *identityCache) put(name string, id Identity) {
 		}
 	}
 	newest := &s.gens[0]
+	if len(newest.arena) >= compactAbove && newest.garbage > len(newest.arena)/2 {
+		newest.compact()
+	}
 	if len(newest.arena) > math.MaxUint32-entryLen(name, id) {
 		return // not within a TTL; were it so, the user is just not cached
 	}
@@ -150,8 +179,8 @@ func (c *identityCache) forget(name string) {
 	s, h := c.shard(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, _, ok := s.find(h, name); ok {
-		delete(g.index, h)
+	if g, r, ok := s.find(h, name); ok {
+		g.drop(h, r)
 	}
 }
 

@@ -96,3 +96,29 @@ func TestIdentityCacheBound(t *testing.T) {
 		t.Fatal("a new name is not cached once the flood's TTL passed")
 	}
 }
+
+// A user looked up again and again (every wrong password forgets the
+// entry and searches anew) does not grow the cache's memory.
+func TestIdentityCacheRelookupsStayBounded(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := newIdentityCache(10*time.Minute, clk.now)
+	id := Identity{ID: "erin", DN: "uid=erin,ou=people,dc=example,dc=org", Groups: []string{"cn=staff,ou=groups,dc=example,dc=org"}}
+	for range 200_000 {
+		c.forget("erin")
+		c.put("erin", id)
+	}
+	arena := 0
+	for i := range c.shards {
+		for _, g := range c.shards[i].gens {
+			arena += len(g.arena)
+		}
+	}
+	if arena > 2*compactAbove {
+		t.Fatalf("arenas hold %d bytes for one user after 200,000 lookups, want at most %d", arena, 2*compactAbove)
+	}
+	want := id
+	want.Cached = true
+	if got, ok := c.get("erin"); !ok || !reflect.DeepEqual(got, want) {
+		t.Fatalf("after compactions: %+v, %v; want %+v", got, ok, want)
+	}
+}
