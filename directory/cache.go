@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,6 +118,8 @@ type identityCache struct {
 	now    func() time.Time
 	seed   maphash.Seed
 	shards [cacheShards]cacheShard
+
+	hits, misses atomic.Uint64 // of get
 }
 
 func newIdentityCache(ttl time.Duration, now func() time.Time) *identityCache {
@@ -140,10 +143,17 @@ func (c *identityCache) get(name string) (Identity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, r, ok := s.find(h, name)
-	if !ok || c.now().UnixNano() >= r.expires {
-		return Identity{}, false
+	var id Identity
+	if ok && c.now().UnixNano() < r.expires {
+		id, ok = decodeEntry(g.arena[r.off:], name)
+	} else {
+		ok = false
 	}
-	id, ok := decodeEntry(g.arena[r.off:], name)
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
 	return id, ok
 }
 

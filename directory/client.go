@@ -67,6 +67,15 @@ func (c *Client) PoolStats() (search, bind PoolStats) {
 	return c.search.stats(), c.bind.stats()
 }
 
+// CacheStats describes the identity cache; ok is false when
+// ldap.cache_ttl is 0.
+func (c *Client) CacheStats() (st CacheStats, ok bool) {
+	if c.cache == nil {
+		return CacheStats{}, false
+	}
+	return CacheStats{Hits: c.cache.hits.Load(), Misses: c.cache.misses.Load(), Entries: c.cache.len()}, true
+}
+
 // Close closes the idle connections and makes later calls fail with
 // ErrClosed; connections in use close when their operation ends.
 func (c *Client) Close() error {

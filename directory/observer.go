@@ -23,6 +23,16 @@ type PoolStats struct {
 	Size int
 }
 
+// CacheStats describes the identity cache (ldap.cache_ttl).
+type CacheStats struct {
+	// Hits counts the lookups answered from the cache; Misses those that
+	// had to search.
+	Hits, Misses uint64
+	// Entries counts the users held; an expired one until a sweep forgets
+	// it.
+	Entries int
+}
+
 // observerBox lets an Observer live in an atomic.Pointer.
 type observerBox struct{ o Observer }
 

@@ -114,6 +114,11 @@ func TestMetricsAndHealth(t *testing.T) {
 		{"radius2fa_ldap_search_duration_seconds", map[string]string{"result": "ok"}, 3},
 		{"radius2fa_ldap_bind_duration_seconds", map[string]string{"result": "valid"}, 5},
 		{"radius2fa_ldap_bind_duration_seconds", map[string]string{"result": "invalid"}, 1},
+		// Lookups: alice hit 3 times (the third's bind failed, so she was
+		// searched again), bob once.
+		{"radius2fa_ldap_identity_cache_lookups_total", map[string]string{"result": "hit"}, 4},
+		{"radius2fa_ldap_identity_cache_lookups_total", map[string]string{"result": "miss"}, 3},
+		{"radius2fa_ldap_identity_cache_entries", nil, 2},
 		{"radius2fa_ldap_pool_size", map[string]string{"pool": "bind"}, 4},
 		{"radius2fa_ldap_pool_connections", map[string]string{"pool": "bind", "state": "in_use"}, 0},
 	} {

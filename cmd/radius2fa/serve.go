@@ -105,10 +105,11 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 		}
 	}()
 	d.metrics = metrics.New(metrics.Sources{
-		Server:      func() radiusd.Stats { return d.server.Stats() },
-		Pools:       func() (directory.PoolStats, directory.PoolStats) { return d.dir.Load().PoolStats() },
-		Enrollments: func(ctx context.Context) (int, int, error) { return d.store.Count(ctx) },
-		Ready:       d.ready,
+		Server:        func() radiusd.Stats { return d.server.Stats() },
+		Pools:         func() (directory.PoolStats, directory.PoolStats) { return d.dir.Load().PoolStats() },
+		IdentityCache: func() (directory.CacheStats, bool) { return d.dir.Load().CacheStats() },
+		Enrollments:   func(ctx context.Context) (int, int, error) { return d.store.Count(ctx) },
+		Ready:         d.ready,
 	})
 	if d.store, err = openStore(cfg, log, d.metrics.ObserveCommit); err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ type Sources struct {
 	Server func() radiusd.Stats
 	// Pools returns the LDAP connection pools of the directory in use.
 	Pools func() (search, bind directory.PoolStats)
+	// IdentityCache describes the directory's identity cache; ok is false
+	// when it is off.
+	IdentityCache func() (st directory.CacheStats, ok bool)
 	// Enrollments counts users and enrolled users in the store.
 	Enrollments func(ctx context.Context) (users, enrolled int, err error)
 	// Ready reports whether the daemon can serve: nil when the store is

@@ -15,6 +15,7 @@ type readCollector struct {
 	src                                              Sources
 	received, dropped, cacheHits, accounting, status *prometheus.Desc
 	pool, poolSize, users, enrollments               *prometheus.Desc
+	cacheLookups, cacheEntries                       *prometheus.Desc
 }
 
 func newReadCollector(src Sources) *readCollector {
@@ -34,6 +35,10 @@ func newReadCollector(src Sources) *readCollector {
 			"LDAP connections, by pool (search, bind) and state (in_use, idle).", []string{"pool", "state"}, nil),
 		poolSize: prometheus.NewDesc("radius2fa_ldap_pool_size",
 			"Most LDAP connections a pool opens (ldap.pool_size).", []string{"pool"}, nil),
+		cacheLookups: prometheus.NewDesc("radius2fa_ldap_identity_cache_lookups_total",
+			"User lookups by whether the identity cache (ldap.cache_ttl) answered (hit) or a search did (miss), since the directory settings were last loaded.", []string{"result"}, nil),
+		cacheEntries: prometheus.NewDesc("radius2fa_ldap_identity_cache_entries",
+			"Users held in the identity cache, expired ones until a sweep forgets them.", nil, nil),
 		users: prometheus.NewDesc("radius2fa_users",
 			"Users the store knows (enrolled, with failures or recovery codes).", nil, nil),
 		enrollments: prometheus.NewDesc("radius2fa_enrollments",
@@ -43,7 +48,7 @@ func newReadCollector(src Sources) *readCollector {
 
 func (c *readCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.received, c.dropped, c.cacheHits, c.accounting, c.status,
-		c.pool, c.poolSize, c.users, c.enrollments} {
+		c.pool, c.poolSize, c.cacheLookups, c.cacheEntries, c.users, c.enrollments} {
 		ch <- d
 	}
 }
@@ -68,6 +73,13 @@ func (c *readCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.pool, prometheus.GaugeValue, float64(p.s.InUse), p.name, "in_use")
 			ch <- prometheus.MustNewConstMetric(c.pool, prometheus.GaugeValue, float64(p.s.Idle), p.name, "idle")
 			ch <- prometheus.MustNewConstMetric(c.poolSize, prometheus.GaugeValue, float64(p.s.Size), p.name)
+		}
+	}
+	if c.src.IdentityCache != nil {
+		if st, ok := c.src.IdentityCache(); ok {
+			ch <- prometheus.MustNewConstMetric(c.cacheLookups, prometheus.CounterValue, float64(st.Hits), "hit")
+			ch <- prometheus.MustNewConstMetric(c.cacheLookups, prometheus.CounterValue, float64(st.Misses), "miss")
+			ch <- prometheus.MustNewConstMetric(c.cacheEntries, prometheus.GaugeValue, float64(st.Entries))
 		}
 	}
 	if c.src.Enrollments != nil {
