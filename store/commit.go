@@ -135,7 +135,7 @@ func (b *Bolt) commitLoop() {
 	defer timer.Stop()
 	timer.Stop()
 	armed := false
-	g := gatherer{timer: time.NewTimer(gatherFor)}
+	g := gatherer{timer: time.NewTimer(gatherFor), window: gatherFor}
 	defer g.timer.Stop()
 	g.timer.Stop()
 	for {
@@ -193,8 +193,9 @@ func (b *Bolt) drain(batch []*op) []*op {
 // many will come: a batch smaller than that waits for the rest, up to
 // gatherFor; after a batch of one, nothing waits.
 type gatherer struct {
-	timer *time.Timer
-	last  int // the last batch's size
+	timer  *time.Timer
+	window time.Duration // the longest wait: gatherFor
+	last   int           // the last batch's size
 }
 
 // gather returns batch with the ops that arrived while it waited, when it
@@ -209,7 +210,7 @@ func (g *gatherer) gather(b *Bolt, batch []*op) []*op {
 }
 
 func (g *gatherer) wait(b *Bolt, batch []*op, want int) []*op {
-	g.timer.Reset(gatherFor)
+	g.timer.Reset(g.window)
 	defer g.timer.Stop()
 	for len(batch) < want {
 		select {

@@ -6,8 +6,10 @@ import (
 )
 
 // The gatherer's decisions, driven with a bare queue: what a batch takes
-// from the queue, and when it does not wait at all. Only the last case
-// waits for the timer, and it asserts what was taken, not how long.
+// from the queue, and when it does not wait at all. The table's cases
+// must end without the timer (an hour: a wrong wait fails the test's
+// deadline); the last ones wait for it and assert what was taken, not
+// how long.
 
 func queued(ops ...*op) *Bolt {
 	b := &Bolt{queue: make(chan *op, len(ops)+1)}
@@ -47,7 +49,7 @@ func TestGatherer(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := queued(c.queue...)
-			g := gatherer{timer: time.NewTimer(time.Hour), last: c.last}
+			g := gatherer{timer: time.NewTimer(time.Hour), window: time.Hour, last: c.last}
 			g.timer.Stop()
 			batch := make([]*op, 0, maxBatch)
 			batch = append(batch, c.batch...)
@@ -71,7 +73,7 @@ func TestGatherer(t *testing.T) {
 	// Fewer logins come than the last batch had: it stops waiting after
 	// gatherFor with what it has, and a closed queue ends the wait too.
 	b := queued(login())
-	g := gatherer{timer: time.NewTimer(time.Hour), last: 5}
+	g := gatherer{timer: time.NewTimer(time.Hour), window: time.Millisecond, last: 5}
 	g.timer.Stop()
 	if got := g.gather(b, append(make([]*op, 0, maxBatch), login())); len(got) != 2 {
 		t.Fatalf("timed-out wait: batch of %d, want 2", len(got))
