@@ -63,18 +63,26 @@ func (g *cacheGen) drop(h uint64, r cacheRef) {
 	g.garbage += skipEntry(g.arena[r.off:])
 }
 
-// compact rebuilds g's arena with only the entries its index refers to.
+// keep copies the entry of hash h at r in from into g.
+func (g *cacheGen) keep(from *cacheGen, h uint64, r cacheRef) {
+	e := from.arena[r.off:]
+	e = e[:skipEntry(e)]
+	g.index[h] = cacheRef{off: uint32(len(g.arena)), expires: r.expires}
+	g.arena = append(g.arena, e...)
+}
+
+// compact rebuilds g with only the entries its index refers to.
 // Identities handed out by get are copies, so nothing refers to the old
 // arena.
 func (g *cacheGen) compact() {
-	arena := make([]byte, 0, len(g.arena)-g.garbage)
-	for h, r := range g.index {
-		e := g.arena[r.off:]
-		e = e[:skipEntry(e)]
-		g.index[h] = cacheRef{off: uint32(len(arena)), expires: r.expires}
-		arena = append(arena, e...)
+	fresh := cacheGen{
+		index: make(map[uint64]cacheRef, len(g.index)),
+		arena: make([]byte, 0, len(g.arena)-g.garbage),
 	}
-	g.arena, g.garbage = arena, 0
+	for h, r := range g.index {
+		fresh.keep(g, h, r)
+	}
+	*g = fresh
 }
 
 type cacheShard struct {
@@ -142,19 +150,14 @@ func (c *identityCache) get(name string) (Identity, bool) {
 	s, h := c.shard(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, r, ok := s.find(h, name)
-	var id Identity
-	if ok && c.now().UnixNano() < r.expires {
-		id, ok = decodeEntry(g.arena[r.off:], name)
-	} else {
-		ok = false
+	if g, r, ok := s.find(h, name); ok && c.now().UnixNano() < r.expires {
+		if id, ok := decodeEntry(g.arena[r.off:], name); ok {
+			c.hits.Add(1)
+			return id, true
+		}
 	}
-	if ok {
-		c.hits.Add(1)
-	} else {
-		c.misses.Add(1)
-	}
-	return id, ok
+	c.misses.Add(1)
+	return Identity{}, false
 }
 
 // put remembers id for name until the TTL passes.
@@ -207,13 +210,9 @@ func (c *identityCache) sweep() {
 		newest := cacheGen{index: make(map[uint64]cacheRef)}
 		oldest := &s.gens[cacheGenerations-1]
 		for h, r := range oldest.index {
-			if now >= r.expires {
-				continue
+			if now < r.expires {
+				newest.keep(oldest, h, r)
 			}
-			e := oldest.arena[r.off:]
-			e = e[:skipEntry(e)]
-			newest.index[h] = cacheRef{off: uint32(len(newest.arena)), expires: r.expires}
-			newest.arena = append(newest.arena, e...)
 		}
 		copy(s.gens[1:], s.gens[:cacheGenerations-1])
 		s.gens[0] = newest
@@ -221,7 +220,8 @@ func (c *identityCache) sweep() {
 	}
 }
 
-// len returns the number of entries (for tests).
+// len returns the number of entries, expired ones until their generation
+// goes.
 func (c *identityCache) len() int {
 	n := 0
 	for i := range c.shards {

@@ -132,14 +132,20 @@ func (c *dupCache) finish(k cacheKey, resp []byte, now time.Time) {
 	}
 	delete(g.entries, k)
 	e := cacheEntry{expires: now.Add(c.ttl).UnixNano()}
-	newest := &s.gens[0]
-	if len(resp) > 0 && len(newest.arena)+len(resp) <= math.MaxUint32 {
-		e.off, e.n = uint32(len(newest.arena)), uint32(len(resp))
-		newest.arena = append(newest.arena, resp...)
+	e.off, e.n = s.gens[0].hold(resp)
+	s.gens[0].entries[k] = e
+}
+
+// hold copies resp into g's arena and returns where it is; n is 0 for no
+// response. (An arena of 4 GiB cannot fill within a ttl; were it full,
+// the entry would answer retransmits as dropped, never as new.)
+func (g *cacheGen) hold(resp []byte) (off, n uint32) {
+	if len(resp) == 0 || len(g.arena)+len(resp) > math.MaxUint32 {
+		return 0, 0
 	}
-	// (An arena of 4 GiB cannot happen within a ttl; were it full, the
-	// entry would answer retransmits as dropped, never as new.)
-	newest.entries[k] = e
+	off = uint32(len(g.arena))
+	g.arena = append(g.arena, resp...)
+	return off, uint32(len(resp))
 }
 
 // sweep starts a new generation and forgets the oldest; the server calls
@@ -156,14 +162,10 @@ func (c *dupCache) sweep(now time.Time) {
 		}
 		oldest := &s.gens[cacheGenerations-1]
 		for k, e := range oldest.entries {
-			switch {
-			case e.expires != 0 && t >= e.expires:
+			if e.expires != 0 && t >= e.expires {
 				continue
-			case e.n > 0:
-				off := len(newest.arena)
-				newest.arena = append(newest.arena, oldest.arena[e.off:e.off+e.n]...)
-				e.off = uint32(off)
 			}
+			e.off, e.n = newest.hold(oldest.arena[e.off : e.off+e.n])
 			newest.entries[k] = e
 		}
 		copy(s.gens[1:], s.gens[:cacheGenerations-1])
@@ -172,7 +174,7 @@ func (c *dupCache) sweep(now time.Time) {
 	}
 }
 
-// len returns the number of entries (for tests and metrics).
+// len returns the number of entries (for tests).
 func (c *dupCache) len() int {
 	n := 0
 	for i := range c.shards {
