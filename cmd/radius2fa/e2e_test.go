@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -327,5 +328,33 @@ func TestEnrollQRFile(t *testing.T) {
 	fi, err := os.Stat(qr)
 	if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() < 100 {
 		t.Fatalf("QR file: %v, %v; want a PNG with mode 0600", fi, err)
+	}
+}
+
+// The RADIUS socket asks for a large receive buffer; when the kernel caps
+// it (net.core.rmem_max), the log says which sysctl to raise, and the
+// daemon serves anyway. A buffer the kernel grants draws no warning.
+func TestReceiveBufferCapped(t *testing.T) {
+	raw, err := os.ReadFile("/proc/sys/net/core/rmem_max")
+	if err != nil {
+		t.Fatalf("reading net.core.rmem_max: %v", err)
+	}
+	rmemMax, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ask  int
+		warn bool
+	}{{2 * rmemMax, true}, {64 << 10, false}} {
+		h := newHarness(t, harnessOptions{udpReadBuf: c.ask})
+		alice := h.enroll("alice")
+		h.start()
+		warned := strings.Contains(h.logs.String(), "raise net.core.rmem_max")
+		if warned != c.warn {
+			t.Errorf("asking for %d bytes with rmem_max %d: warned %v, want %v; log:\n%s", c.ask, rmemMax, warned, c.warn, h.logs.String())
+		}
+		h.mustCode(request{user: "alice", password: "alice-pass" + h.code(alice, 0)}, radius.CodeAccessAccept, "")
+		h.stopDaemon()
 	}
 }

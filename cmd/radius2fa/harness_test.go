@@ -63,18 +63,19 @@ func (s *syncBuffer) String() string {
 }
 
 type harness struct {
-	t       testing.TB
-	ldap    *directorytest.Server
-	dir     string
-	cfgPath string
-	yaml    string // the config file's text
-	cfg     *config.Config
-	clock   *testClock // nil: real time
-	debug   bool
-	logs    *syncBuffer
-	d       *daemon
-	addr    *net.UDPAddr
-	stop    context.CancelFunc
+	t          testing.TB
+	ldap       *directorytest.Server
+	dir        string
+	cfgPath    string
+	yaml       string // the config file's text
+	cfg        *config.Config
+	clock      *testClock // nil: real time
+	debug      bool
+	udpReadBuf int
+	logs       *syncBuffer
+	d          *daemon
+	addr       *net.UDPAddr
+	stop       context.CancelFunc
 }
 
 // harnessOptions shape the config file.
@@ -88,11 +89,12 @@ type harnessOptions struct {
 	extraYAML    string     // more top-level sections
 	clock        *testClock // nil: the daemon uses real time
 	debug        bool       // serve --debug: dump every packet
+	udpReadBuf   int        // receive buffer asked for; 0 → the daemon's
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, ldap: directorytest.Start(t), dir: t.TempDir(), clock: o.clock, debug: o.debug, logs: &syncBuffer{}}
+	h := &harness{t: t, ldap: directorytest.Start(t), dir: t.TempDir(), clock: o.clock, debug: o.debug, udpReadBuf: o.udpReadBuf, logs: &syncBuffer{}}
 	lc := h.ldap.Config()
 	clients := o.clientYAML
 	if clients == "" {
@@ -169,7 +171,7 @@ func (h *harness) start() {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts := daemonOptions{debug: h.debug}
+	opts := daemonOptions{debug: h.debug, udpReadBuffer: h.udpReadBuf}
 	if h.clock != nil {
 		opts.now = h.clock.Now
 	}

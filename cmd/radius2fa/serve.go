@@ -87,8 +87,9 @@ type daemon struct {
 
 // daemonOptions are knobs for tests.
 type daemonOptions struct {
-	now   func() time.Time // the daemon's clock; nil → time.Now
-	debug bool             // dump every packet (serve --debug)
+	now           func() time.Time // the daemon's clock; nil → time.Now
+	debug         bool             // dump every packet (serve --debug)
+	udpReadBuffer int              // asked for on the RADIUS sockets; 0 → udpReadBuffer
 }
 
 // startDaemon opens everything cfg names and starts serving until ctx is
@@ -132,15 +133,19 @@ func startDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 	if err := d.startEnroll(ctx, cfg, opts.now); err != nil {
 		return nil, err
 	}
+	readBuffer := opts.udpReadBuffer
+	if readBuffer == 0 {
+		readBuffer = udpReadBuffer
+	}
 	for _, addr := range cfg.Radius.Listen {
-		conn, err := listenUDP(addr)
+		conn, err := d.listenUDP("radius.listen", addr, readBuffer)
 		if err != nil {
 			return nil, fmt.Errorf("radius.listen: %w", err)
 		}
 		d.conns = append(d.conns, conn)
 	}
 	if addr := cfg.Radius.AccountingListen; addr != "" {
-		if d.acct, err = listenUDP(addr); err != nil {
+		if d.acct, err = d.listenUDP("radius.accounting_listen", addr, readBuffer); err != nil {
 			return nil, fmt.Errorf("radius.accounting_listen: %w", err)
 		}
 	}
@@ -262,16 +267,25 @@ func (d *daemon) close() {
 // default (about 200 KB, some 200 small datagrams) overflows when a burst
 // of Access-Requests meets a busy moment — a wireless controller
 // re-authenticating everyone after a restart — and the kernel then drops
-// requests silently. Linux caps the value at net.core.rmem_max.
+// requests silently. Linux caps the value at net.core.rmem_max (Debian's
+// default: 208 KiB), so the daemon says so when it gets less.
 const udpReadBuffer = 4 << 20
 
-func listenUDP(addr string) (net.PacketConn, error) {
+// listenUDP opens the socket for config key on addr and asks for a
+// receive buffer of want bytes.
+func (d *daemon) listenUDP(key, addr string, want int) (net.PacketConn, error) {
 	conn, err := net.ListenPacket("udp", addr)
 	if err != nil {
 		return nil, err
 	}
-	if u, ok := conn.(*net.UDPConn); ok {
-		_ = u.SetReadBuffer(udpReadBuffer) // best effort: capped, never refused on Linux
+	u, ok := conn.(*net.UDPConn)
+	if !ok {
+		return conn, nil
+	}
+	_ = u.SetReadBuffer(want) // capped, never refused, on Linux
+	if got, err := readBuffer(u); err == nil && got < want {
+		d.log.Warn("the kernel gave a smaller UDP receive buffer than asked for: bursts of requests may be dropped; raise net.core.rmem_max",
+			"key", key, "addr", addr, "asked_bytes", want, "got_bytes", got)
 	}
 	return conn, nil
 }
