@@ -17,11 +17,13 @@ import (
 //
 // At thousands of requests a second the cache holds tens of thousands of
 // entries, so it holds no pointer per entry: each shard keeps its entries
-// in generations, a map of fixed-size values plus one byte arena holding
-// the responses. The garbage collector never scans them, and a generation
-// is forgotten whole: sweep starts a new generation every ttl/2 and
-// forgets the oldest of three. A response is always written to the
-// newest, so it is held at least its ttl.
+// in generations, a slice of fixed-size entries with an open-addressing
+// table over it, plus one byte arena holding the responses. The garbage
+// collector never scans them, and a generation is forgotten whole: sweep
+// starts a new generation every ttl/2 and forgets the oldest of three. A
+// response is always written to the newest, so it is held at least its
+// ttl. Nothing is ever removed from a generation: an entry that moves to
+// the newest is added there again, and lookups go newest first.
 
 const (
 	cacheShards = 32
@@ -32,9 +34,9 @@ const (
 
 type cacheKey struct {
 	addr [16]byte // the source address, IPv4 in its IPv4-mapped form
+	auth [16]byte
 	port uint16
 	id   byte
-	auth [16]byte
 }
 
 func newCacheKey(src netip.AddrPort, id byte, auth [16]byte) cacheKey {
@@ -42,17 +44,72 @@ func newCacheKey(src netip.AddrPort, id byte, auth [16]byte) cacheKey {
 }
 
 type cacheEntry struct {
-	// off and n locate the response in its generation's arena; n is 0
-	// while the request is being handled, or when it was dropped.
-	off, n uint32
 	// expires is when a finished entry may be forgotten (unix
 	// nanoseconds); 0 while the request is being handled.
 	expires int64
+	key     cacheKey
+	// off and n locate the response in its generation's arena; n is 0
+	// while the request is being handled, or when it was dropped.
+	off, n uint32
 }
 
 type cacheGen struct {
-	entries map[cacheKey]cacheEntry
+	// slots is the table over entries: 0 is free, i+1 is entries[i]. Its
+	// length is a power of two, and at most 3/4 of it is used.
+	slots   []uint32
+	entries []cacheEntry
 	arena   []byte // append-only: bytes handed out are never changed
+}
+
+// newCacheGen returns a generation with room for n entries and an arena
+// of arena bytes.
+func newCacheGen(n, arena int) cacheGen {
+	size := 8
+	for size*3/4 < n {
+		size *= 2
+	}
+	return cacheGen{
+		slots:   make([]uint32, size),
+		entries: make([]cacheEntry, 0, n),
+		arena:   make([]byte, 0, arena),
+	}
+}
+
+// lookup returns the index in g.entries of k, whose hash is h, or -1.
+func (g *cacheGen) lookup(k cacheKey, h uint64) int {
+	mask := uint64(len(g.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s := g.slots[i]; {
+		case s == 0:
+			return -1
+		case g.entries[s-1].key == k:
+			return int(s - 1)
+		}
+	}
+}
+
+// add appends e, whose key has hash h, and returns its index. The caller
+// knows e.key is not in g yet.
+func (g *cacheGen) add(e cacheEntry, h uint64, seed maphash.Seed) int {
+	if (len(g.entries)+1)*4 > len(g.slots)*3 {
+		g.slots = make([]uint32, 2*len(g.slots))
+		for i := range g.entries {
+			g.place(maphash.Comparable(seed, g.entries[i].key), i)
+		}
+	}
+	g.entries = append(g.entries, e)
+	g.place(h, len(g.entries)-1)
+	return len(g.entries) - 1
+}
+
+func (g *cacheGen) place(h uint64, i int) {
+	mask := uint64(len(g.slots) - 1)
+	for j := h & mask; ; j = (j + 1) & mask {
+		if g.slots[j] == 0 {
+			g.slots[j] = uint32(i + 1)
+			return
+		}
+	}
 }
 
 type cacheShard struct {
@@ -60,14 +117,15 @@ type cacheShard struct {
 	gens [cacheGenerations]cacheGen // gens[0] is the newest
 }
 
-// find returns the generation holding k, or nil.
-func (s *cacheShard) find(k cacheKey) (*cacheGen, cacheEntry) {
-	for i := range s.gens {
-		if e, ok := s.gens[i].entries[k]; ok {
-			return &s.gens[i], e
+// find returns the newest generation holding k and its index there, or
+// nil.
+func (s *cacheShard) find(k cacheKey, h uint64) (*cacheGen, int) {
+	for g := range s.gens {
+		if i := s.gens[g].lookup(k, h); i >= 0 {
+			return &s.gens[g], i
 		}
 	}
-	return nil, cacheEntry{}
+	return nil, -1
 }
 
 type dupCache struct {
@@ -80,14 +138,17 @@ func newDupCache(ttl time.Duration) *dupCache {
 	c := &dupCache{ttl: ttl, seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		for g := range c.shards[i].gens {
-			c.shards[i].gens[g].entries = make(map[cacheKey]cacheEntry)
+			c.shards[i].gens[g] = newCacheGen(0, 0)
 		}
 	}
 	return c
 }
 
-func (c *dupCache) shard(k cacheKey) *cacheShard {
-	return &c.shards[maphash.Comparable(c.seed, k)%cacheShards]
+// shard returns the shard of k and k's hash. The shard is chosen by the
+// hash's top bits, the slot in a generation by its low bits.
+func (c *dupCache) shard(k cacheKey) (*cacheShard, uint64) {
+	h := maphash.Comparable(c.seed, k)
+	return &c.shards[h>>(64-5)], h
 }
 
 // cacheState says what to do with a request.
@@ -102,10 +163,12 @@ const (
 // begin claims k for a new request, or reports a duplicate. For a replay it
 // returns the cached response, which the caller must not change.
 func (c *dupCache) begin(k cacheKey, now time.Time) (cacheState, []byte) {
-	s := c.shard(k)
+	s, h := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, e := s.find(k); g != nil {
+	g, i := s.find(k, h)
+	if g != nil {
+		e := g.entries[i]
 		switch {
 		case e.expires == 0:
 			return cacheInFlight, nil // so is its retransmit
@@ -114,26 +177,34 @@ func (c *dupCache) begin(k cacheKey, now time.Time) (cacheState, []byte) {
 		case now.UnixNano() < e.expires:
 			return cacheReplay, g.arena[e.off : e.off+e.n : e.off+e.n]
 		}
-		delete(g.entries, k) // its time is up: a new request
+		// Its time is up: a new request.
+		if g == &s.gens[0] {
+			g.entries[i] = cacheEntry{key: k}
+			return cacheNew, nil
+		}
 	}
-	s.gens[0].entries[k] = cacheEntry{}
+	s.gens[0].add(cacheEntry{key: k}, h, c.seed)
 	return cacheNew, nil
 }
 
 // finish records (a copy of) the response sent for k, nil when the
 // request was dropped; it is kept for the cache's TTL.
 func (c *dupCache) finish(k cacheKey, resp []byte, now time.Time) {
-	s := c.shard(k)
+	s, h := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, _ := s.find(k)
+	g, i := s.find(k, h)
 	if g == nil {
 		return
 	}
-	delete(g.entries, k)
-	e := cacheEntry{expires: now.Add(c.ttl).UnixNano()}
-	e.off, e.n = s.gens[0].hold(resp)
-	s.gens[0].entries[k] = e
+	newest := &s.gens[0]
+	e := cacheEntry{expires: now.Add(c.ttl).UnixNano(), key: k}
+	e.off, e.n = newest.hold(resp)
+	if g == newest {
+		newest.entries[i] = e
+		return
+	}
+	newest.add(e, h, c.seed) // the older one is shadowed until it goes
 }
 
 // hold copies resp into g's arena and returns where it is; n is 0 for no
@@ -150,23 +221,25 @@ func (g *cacheGen) hold(resp []byte) (off, n uint32) {
 
 // sweep starts a new generation and forgets the oldest; the server calls
 // it every ttl/2. Entries of the oldest that are still in flight, or
-// whose time is not up (sweep came early), move to the new generation.
+// whose time is not up (sweep came early), move to the new generation,
+// unless a newer generation holds their key (the entry moved on).
 func (c *dupCache) sweep(now time.Time) {
 	t := now.UnixNano()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		newest := cacheGen{
-			entries: make(map[cacheKey]cacheEntry, len(s.gens[0].entries)),
-			arena:   make([]byte, 0, len(s.gens[0].arena)),
-		}
+		newest := newCacheGen(len(s.gens[0].entries), len(s.gens[0].arena))
 		oldest := &s.gens[cacheGenerations-1]
-		for k, e := range oldest.entries {
+		for _, e := range oldest.entries {
 			if e.expires != 0 && t >= e.expires {
 				continue
 			}
+			h := maphash.Comparable(c.seed, e.key)
+			if g, _ := s.find(e.key, h); g != oldest {
+				continue
+			}
 			e.off, e.n = newest.hold(oldest.arena[e.off : e.off+e.n])
-			newest.entries[k] = e
+			newest.add(e, h, c.seed)
 		}
 		copy(s.gens[1:], s.gens[:cacheGenerations-1])
 		s.gens[0] = newest
@@ -174,14 +247,18 @@ func (c *dupCache) sweep(now time.Time) {
 	}
 }
 
-// len returns the number of entries (for tests).
+// len returns the number of requests held (for tests).
 func (c *dupCache) len() int {
 	n := 0
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
 		for g := range s.gens {
-			n += len(s.gens[g].entries)
+			for _, e := range s.gens[g].entries {
+				if found, _ := s.find(e.key, maphash.Comparable(c.seed, e.key)); found == &s.gens[g] {
+					n++
+				}
+			}
 		}
 		s.mu.Unlock()
 	}

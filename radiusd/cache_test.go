@@ -2,6 +2,7 @@ package radiusd
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -93,6 +94,105 @@ func TestDupCacheGenerations(t *testing.T) {
 		}
 		if st, _ := c.begin(answered, before.Add(2*ttl)); st != cacheNew {
 			t.Fatalf("sweeps at %v: after the TTL: %v, want new", sweeps, st)
+		}
+	}
+}
+
+// A request that finishes after a rotation moves to the newest
+// generation; the record it leaves behind, still in flight, must not come
+// back when its generation is swept and turn retransmits into drops.
+func TestDupCacheFinishedAfterRotation(t *testing.T) {
+	const ttl = 10 * time.Second
+	c := newDupCache(ttl)
+	t0 := time.Unix(1_700_000_000, 0)
+	k := newCacheKey(netip.MustParseAddrPort("192.0.2.7:1645"), 3, [16]byte{3})
+	c.begin(k, t0)
+	c.sweep(t0.Add(5 * time.Second))
+	c.finish(k, []byte("accept"), t0.Add(6*time.Second))
+	if n := c.len(); n != 1 {
+		t.Fatalf("entries: %d, want 1", n)
+	}
+	c.sweep(t0.Add(10 * time.Second))
+	c.sweep(t0.Add(15 * time.Second))
+	st, got := c.begin(k, t0.Add(15500*time.Millisecond))
+	if st != cacheReplay || string(got) != "accept" {
+		t.Fatalf("retransmit before the TTL: %v %q, want the cached accept", st, got)
+	}
+}
+
+// A request whose entry expired in an older generation is new again, and
+// its retransmits get the new answer, not the old one.
+func TestDupCacheReusedAfterExpiry(t *testing.T) {
+	const ttl = 10 * time.Second
+	c := newDupCache(ttl)
+	t0 := time.Unix(1_700_000_000, 0)
+	k := newCacheKey(netip.MustParseAddrPort("192.0.2.7:1645"), 4, [16]byte{4})
+	c.begin(k, t0)
+	c.finish(k, []byte("old"), t0)
+	c.sweep(t0.Add(5 * time.Second))
+	if st, _ := c.begin(k, t0.Add(ttl)); st != cacheNew {
+		t.Fatalf("after the TTL: %v, want new", st)
+	}
+	c.finish(k, []byte("new"), t0.Add(ttl))
+	st, got := c.begin(k, t0.Add(ttl+time.Second))
+	if st != cacheReplay || string(got) != "new" {
+		t.Fatalf("retransmit: %v %q, want the new answer", st, got)
+	}
+
+	// The same within one generation: the entry is reused, not repeated.
+	c.begin(k, t0.Add(2*ttl))
+	c.finish(k, []byte("newer"), t0.Add(2*ttl))
+	if n := c.len(); n != 1 {
+		t.Fatalf("entries: %d, want 1", n)
+	}
+	st, got = c.begin(k, t0.Add(2*ttl+time.Second))
+	if st != cacheReplay || string(got) != "newer" {
+		t.Fatalf("retransmit: %v %q, want the newer answer", st, got)
+	}
+}
+
+// Thousands of requests from one NAS, as at a busy controller: each
+// retransmit gets its own answer, however the generations grew and
+// rotated meanwhile.
+func TestDupCacheManyRequests(t *testing.T) {
+	const ttl = 10 * time.Second
+	c := newDupCache(ttl)
+	t0 := time.Unix(1_700_000_000, 0)
+	key := func(i int) cacheKey {
+		return newCacheKey(netip.AddrPortFrom(netip.MustParseAddr("10.1.2.3"), uint16(1024+i%32)), byte(i), [16]byte{byte(i >> 8), byte(i >> 16)})
+	}
+	const n = 20000
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Millisecond / 4) // 4,000/s: 5 s in all
+		if i == n/2 {
+			c.sweep(at)
+		}
+		k := key(i)
+		if st, _ := c.begin(k, at); st != cacheNew {
+			t.Fatalf("request %d: %v, want new", i, st)
+		}
+		if i%3 != 0 { // every third still in flight at the next sweep
+			c.finish(k, []byte(fmt.Sprint("answer ", i)), at)
+		}
+	}
+	c.sweep(t0.Add(5 * time.Second))
+	for i := range n {
+		if i%3 == 0 {
+			c.finish(key(i), []byte(fmt.Sprint("late ", i)), t0.Add(6*time.Second))
+		}
+	}
+	if got := c.len(); got != n {
+		t.Fatalf("entries: %d, want %d", got, n)
+	}
+	c.sweep(t0.Add(9 * time.Second))
+	for i := range n {
+		want := fmt.Sprint("answer ", i)
+		if i%3 == 0 {
+			want = fmt.Sprint("late ", i)
+		}
+		st, got := c.begin(key(i), t0.Add(9500*time.Millisecond))
+		if st != cacheReplay || string(got) != want {
+			t.Fatalf("retransmit of request %d: %v %q, want %q", i, st, got, want)
 		}
 	}
 }
