@@ -26,7 +26,8 @@ import (
 // the newest is added there again, and lookups go newest first.
 
 const (
-	cacheShards = 32
+	cacheShardBits = 5
+	cacheShards    = 1 << cacheShardBits
 	// cacheGenerations of ttl/2 each: an entry finished just before a
 	// rotation is still held ttl later.
 	cacheGenerations = 3
@@ -148,7 +149,7 @@ func newDupCache(ttl time.Duration) *dupCache {
 // hash's top bits, the slot in a generation by its low bits.
 func (c *dupCache) shard(k cacheKey) (*cacheShard, uint64) {
 	h := maphash.Comparable(c.seed, k)
-	return &c.shards[h>>(64-5)], h
+	return &c.shards[h>>(64-cacheShardBits)], h
 }
 
 // cacheState says what to do with a request.
