@@ -89,9 +89,9 @@ func (g *cacheGen) lookup(k cacheKey, h uint64) int {
 	}
 }
 
-// add appends e, whose key has hash h, and returns its index. The caller
-// knows e.key is not in g yet.
-func (g *cacheGen) add(e cacheEntry, h uint64, seed maphash.Seed) int {
+// add appends e, whose key has hash h. The caller knows e.key is not in g
+// yet.
+func (g *cacheGen) add(e cacheEntry, h uint64, seed maphash.Seed) {
 	if (len(g.entries)+1)*4 > len(g.slots)*3 {
 		g.slots = make([]uint32, 2*len(g.slots))
 		for i := range g.entries {
@@ -100,7 +100,6 @@ func (g *cacheGen) add(e cacheEntry, h uint64, seed maphash.Seed) int {
 	}
 	g.entries = append(g.entries, e)
 	g.place(h, len(g.entries)-1)
-	return len(g.entries) - 1
 }
 
 func (g *cacheGen) place(h uint64, i int) {

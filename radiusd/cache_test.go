@@ -1,12 +1,20 @@
 package radiusd
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"testing"
 	"time"
 )
+
+// wantReplay checks that a retransmit of k at at gets the cached answer
+// want.
+func wantReplay(t *testing.T, c *dupCache, k cacheKey, at time.Time, want, what string) {
+	t.Helper()
+	if st, got := c.begin(k, at); st != cacheReplay || string(got) != want {
+		t.Fatalf("%s: %v %q, want a replay of %q", what, st, got, want)
+	}
+}
 
 func TestDupCache(t *testing.T) {
 	c := newDupCache(10 * time.Second)
@@ -20,10 +28,7 @@ func TestDupCache(t *testing.T) {
 		t.Fatalf("begin while in flight: %v, want in flight", st)
 	}
 	c.finish(k, []byte("accept"), now)
-	st, resp := c.begin(k, now.Add(9*time.Second))
-	if st != cacheReplay || !bytes.Equal(resp, []byte("accept")) {
-		t.Fatalf("retransmit: %v %q, want replay of the response", st, resp)
-	}
+	wantReplay(t, c, k, now.Add(9*time.Second), "accept", "retransmit")
 
 	other := k
 	other.auth[0] = 9 // a new request reusing the Identifier
@@ -78,10 +83,7 @@ func TestDupCacheGenerations(t *testing.T) {
 			c.sweep(now.Add(at))
 		}
 		before := now.Add(ttl - time.Nanosecond)
-		st, got := c.begin(answered, before)
-		if st != cacheReplay || string(got) != "accept-1" {
-			t.Fatalf("sweeps at %v: retransmit just before the TTL: %v %q, want the cached accept", sweeps, st, got)
-		}
+		wantReplay(t, c, answered, before, "accept-1", fmt.Sprintf("sweeps at %v: retransmit just before the TTL", sweeps))
 		if st, _ := c.begin(slow, before); st != cacheInFlight {
 			t.Fatalf("sweeps at %v: request still in flight: %v, want in flight", sweeps, st)
 		}
@@ -114,10 +116,7 @@ func TestDupCacheFinishedAfterRotation(t *testing.T) {
 	}
 	c.sweep(t0.Add(10 * time.Second))
 	c.sweep(t0.Add(15 * time.Second))
-	st, got := c.begin(k, t0.Add(15500*time.Millisecond))
-	if st != cacheReplay || string(got) != "accept" {
-		t.Fatalf("retransmit before the TTL: %v %q, want the cached accept", st, got)
-	}
+	wantReplay(t, c, k, t0.Add(15500*time.Millisecond), "accept", "retransmit before the TTL")
 }
 
 // A request whose entry expired in an older generation is new again, and
@@ -134,10 +133,7 @@ func TestDupCacheReusedAfterExpiry(t *testing.T) {
 		t.Fatalf("after the TTL: %v, want new", st)
 	}
 	c.finish(k, []byte("new"), t0.Add(ttl))
-	st, got := c.begin(k, t0.Add(ttl+time.Second))
-	if st != cacheReplay || string(got) != "new" {
-		t.Fatalf("retransmit: %v %q, want the new answer", st, got)
-	}
+	wantReplay(t, c, k, t0.Add(ttl+time.Second), "new", "retransmit")
 
 	// The same within one generation: the entry is reused, not repeated.
 	c.begin(k, t0.Add(2*ttl))
@@ -145,10 +141,7 @@ func TestDupCacheReusedAfterExpiry(t *testing.T) {
 	if n := c.len(); n != 1 {
 		t.Fatalf("entries: %d, want 1", n)
 	}
-	st, got = c.begin(k, t0.Add(2*ttl+time.Second))
-	if st != cacheReplay || string(got) != "newer" {
-		t.Fatalf("retransmit: %v %q, want the newer answer", st, got)
-	}
+	wantReplay(t, c, k, t0.Add(2*ttl+time.Second), "newer", "retransmit in the same generation")
 }
 
 // Thousands of requests from one NAS, as at a busy controller: each
@@ -190,9 +183,6 @@ func TestDupCacheManyRequests(t *testing.T) {
 		if i%3 == 0 {
 			want = fmt.Sprint("late ", i)
 		}
-		st, got := c.begin(key(i), t0.Add(9500*time.Millisecond))
-		if st != cacheReplay || string(got) != want {
-			t.Fatalf("retransmit of request %d: %v %q, want %q", i, st, got, want)
-		}
+		wantReplay(t, c, key(i), t0.Add(9500*time.Millisecond), want, fmt.Sprint("retransmit of request ", i))
 	}
 }
