@@ -42,7 +42,10 @@ const (
 
 // An entry in the arena is its name, its id ("" when it is the name
 // lower-cased, the common case), its DN and its groups, each a uvarint
-// length and the bytes (the groups preceded by their count).
+// length and the bytes (the groups preceded by their count). The DN is
+// followed by one byte: 1 when the cache's suffix (",<ldap.base_dn>", the
+// same for most users) was cut off its end, else 0. That suffix is about
+// a third of an entry.
 
 // cacheRef locates an entry: its offset in the generation's arena, and
 // when it expires (unix nanoseconds).
@@ -125,13 +128,20 @@ type identityCache struct {
 	ttl    time.Duration
 	now    func() time.Time
 	seed   maphash.Seed
+	suffix string // cut off the end of DNs that have it; "" for none
 	shards [cacheShards]cacheShard
 
 	hits, misses atomic.Uint64 // of get
 }
 
-func newIdentityCache(ttl time.Duration, now func() time.Time) *identityCache {
+// newIdentityCache returns a cache whose entries are held for ttl.
+// Users are searched for under baseDN, so most DNs end with it; the cache
+// keeps it once instead of in every entry.
+func newIdentityCache(ttl time.Duration, now func() time.Time, baseDN string) *identityCache {
 	c := &identityCache{ttl: ttl, now: now, seed: maphash.MakeSeed()}
+	if baseDN != "" {
+		c.suffix = "," + baseDN
+	}
 	for i := range c.shards {
 		for g := range c.shards[i].gens {
 			c.shards[i].gens[g].index = make(map[uint64]cacheRef)
@@ -151,7 +161,7 @@ func (c *identityCache) get(name string) (Identity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g, r, ok := s.find(h, name); ok && c.now().UnixNano() < r.expires {
-		if id, ok := decodeEntry(g.arena[r.off:], name); ok {
+		if id, ok := decodeEntry(g.arena[r.off:], name, c.suffix); ok {
 			c.hits.Add(1)
 			return id, true
 		}
@@ -183,7 +193,7 @@ func (c *identityCache) put(name string, id Identity) {
 		return // not within a TTL; were it so, the user is just not cached
 	}
 	off := len(newest.arena)
-	newest.arena = appendEntry(newest.arena, name, id)
+	newest.arena = appendEntry(newest.arena, name, id, c.suffix)
 	newest.index[h] = cacheRef{off: uint32(off), expires: now + int64(c.ttl)}
 }
 
@@ -233,9 +243,9 @@ func (c *identityCache) len() int {
 	return n
 }
 
-// entryLen is the size of name and id's entry.
+// entryLen bounds the size of name and id's entry.
 func entryLen(name string, id Identity) int {
-	n := fieldLen(name) + fieldLen(storedID(name, id)) + fieldLen(id.DN) + binary.MaxVarintLen64
+	n := fieldLen(name) + fieldLen(storedID(name, id)) + fieldLen(id.DN) + 1 + binary.MaxVarintLen64
 	for _, g := range id.Groups {
 		n += fieldLen(g)
 	}
@@ -254,10 +264,14 @@ func storedID(name string, id Identity) string {
 	return id.ID
 }
 
-func appendEntry(b []byte, name string, id Identity) []byte {
+func appendEntry(b []byte, name string, id Identity, suffix string) []byte {
 	b = appendField(b, name)
 	b = appendField(b, storedID(name, id))
-	b = appendField(b, id.DN)
+	if dn, cut := strings.CutSuffix(id.DN, suffix); cut && suffix != "" {
+		b = append(appendField(b, dn), 1)
+	} else {
+		b = append(appendField(b, id.DN), 0)
+	}
 	b = binary.AppendUvarint(b, uint64(len(id.Groups)))
 	for _, g := range id.Groups {
 		b = appendField(b, g)
@@ -287,8 +301,8 @@ func entryIs(b []byte, name string) bool {
 }
 
 // decodeEntry returns the identity in the entry at the start of b, which
-// is name's.
-func decodeEntry(b []byte, name string) (Identity, bool) {
+// is name's; suffix is the one it was appended with.
+func decodeEntry(b []byte, name, suffix string) (Identity, bool) {
 	_, b, ok := field(b)
 	var idb, dn []byte
 	if ok {
@@ -297,12 +311,21 @@ func decodeEntry(b []byte, name string) (Identity, bool) {
 	if ok {
 		dn, b, ok = field(b)
 	}
+	cut := false
+	if ok && len(b) > 0 {
+		cut, b = b[0] == 1, b[1:]
+	} else {
+		ok = false
+	}
 	n, k := binary.Uvarint(b)
 	if !ok || k <= 0 || n > uint64(len(b)) {
 		return Identity{}, false
 	}
 	b = b[k:]
-	id := Identity{ID: string(idb), DN: string(dn), Cached: true}
+	if !cut {
+		suffix = ""
+	}
+	id := Identity{ID: string(idb), DN: string(dn) + suffix, Cached: true}
 	if id.ID == "" {
 		id.ID = strings.ToLower(name)
 	}
@@ -325,6 +348,7 @@ func skipEntry(b []byte) int {
 	for range 3 { // name, id, DN
 		_, b, _ = field(b)
 	}
+	b = b[1:] // the DN's suffix byte
 	n, k := binary.Uvarint(b)
 	b = b[k:]
 	for range n {

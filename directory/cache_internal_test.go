@@ -20,6 +20,11 @@ func TestIdentityCacheEntries(t *testing.T) {
 		"alice":  {ID: "alice", DN: "uid=alice,ou=people,dc=example,dc=org"},
 		"Bob":    {ID: "bob", DN: "uid=Bob,ou=people,dc=example,dc=org", Groups: []string{"cn=faculty,ou=groups,dc=example,dc=org", "cn=vpn,ou=groups,dc=example,dc=org"}},
 		"carol1": {ID: "c.lee", DN: "cn=Carol Lee\\, PhD,ou=staff,dc=example,dc=org", Groups: []string{""}},
+		// Not cut short: the base in other case, the base itself, and a
+		// DN that ends with the base's text but not at an RDN boundary.
+		"dora": {ID: "dora", DN: "uid=dora,OU=People,dc=example,dc=org"},
+		"base": {ID: "base", DN: "ou=people,dc=example,dc=org"},
+		"fay":  {ID: "fay", DN: "uid=fay,xou=people,dc=example,dc=org"},
 	}
 	for _, sweeps := range [][]time.Duration{
 		{5 * time.Minute}, // every TTL/2
@@ -27,7 +32,7 @@ func TestIdentityCacheEntries(t *testing.T) {
 		{0, 0, 0, 0, 0}, // many at once
 	} {
 		clk := &fakeClock{t: start}
-		c := newIdentityCache(ttl, clk.now)
+		c := newIdentityCache(ttl, clk.now, "ou=people,dc=example,dc=org")
 		for name, id := range ids {
 			c.put(name, id)
 		}
@@ -59,10 +64,36 @@ func TestIdentityCacheEntries(t *testing.T) {
 	}
 }
 
+// The base DN, which most users' DNs end with, is kept once, not in each
+// entry: an entry takes fewer bytes than its DN alone.
+func TestIdentityCacheKeepsBaseDNOnce(t *testing.T) {
+	const base = "ou=people,dc=example,dc=org"
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := newIdentityCache(time.Minute, clk.now, base)
+	const n = 1000
+	dnBytes := 0
+	for i := range n {
+		name := fmt.Sprintf("user%06d", i)
+		dn := "uid=" + name + "," + base
+		dnBytes += len(dn)
+		c.put(name, Identity{ID: name, DN: dn})
+	}
+	arena := 0
+	for i := range c.shards {
+		arena += len(c.shards[i].gens[0].arena)
+	}
+	if arena >= dnBytes {
+		t.Fatalf("the arena holds %d bytes for %d users whose DNs alone are %d bytes", arena, n, dnBytes)
+	}
+	if got, ok := c.get("user000123"); !ok || got.DN != "uid=user000123,"+base {
+		t.Fatalf("get(user000123) = %+v, %v; want DN uid=user000123,%s", got, ok, base)
+	}
+}
+
 // Forget drops a name; putting a name again replaces its entry.
 func TestIdentityCacheReplace(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(time.Minute, clk.now)
+	c := newIdentityCache(time.Minute, clk.now, "ou=people,dc=example,dc=org")
 	c.put("dave", Identity{ID: "dave", DN: "uid=dave,ou=people,dc=example,dc=org"})
 	c.sweep()
 	c.put("dave", Identity{ID: "dave", DN: "uid=dave,ou=moved,dc=example,dc=org"})
@@ -82,7 +113,7 @@ func TestIdentityCacheReplace(t *testing.T) {
 // new names are cached again.
 func TestIdentityCacheBound(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(time.Minute, clk.now)
+	c := newIdentityCache(time.Minute, clk.now, "ou=people,dc=example,dc=org")
 	for i := range cacheMax + cacheMax/4 {
 		name := fmt.Sprintf("user%07d", i)
 		c.put(name, Identity{ID: name, DN: "uid=" + name + ",ou=people,dc=example,dc=org"})
@@ -101,7 +132,7 @@ func TestIdentityCacheBound(t *testing.T) {
 // entry and searches anew) does not grow the cache's memory.
 func TestIdentityCacheRelookupsStayBounded(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(10*time.Minute, clk.now)
+	c := newIdentityCache(10*time.Minute, clk.now, "ou=people,dc=example,dc=org")
 	id := Identity{ID: "erin", DN: "uid=erin,ou=people,dc=example,dc=org", Groups: []string{"cn=staff,ou=groups,dc=example,dc=org"}}
 	for range 200_000 {
 		c.forget("erin")

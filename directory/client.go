@@ -44,7 +44,7 @@ func New(cfg config.LDAP, log *slog.Logger) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, log: log, servers: srv, done: make(chan struct{})}
 	if cfg.CacheTTL > 0 {
-		c.cache = newIdentityCache(cfg.CacheTTL, time.Now)
+		c.cache = newIdentityCache(cfg.CacheTTL, time.Now, cfg.BaseDN)
 		go c.sweepCache()
 	}
 	c.search = newPool("search", cfg.PoolSize, c.dialSearch)
