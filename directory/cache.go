@@ -267,7 +267,7 @@ func storedID(name string, id Identity) string {
 func appendEntry(b []byte, name string, id Identity, suffix string) []byte {
 	b = appendField(b, name)
 	b = appendField(b, storedID(name, id))
-	if dn, cut := strings.CutSuffix(id.DN, suffix); cut && suffix != "" {
+	if dn, cut := strings.CutSuffix(id.DN, suffix); suffix != "" && cut {
 		b = append(appendField(b, dn), 1)
 	} else {
 		b = append(appendField(b, id.DN), 0)
@@ -311,20 +311,18 @@ func decodeEntry(b []byte, name, suffix string) (Identity, bool) {
 	if ok {
 		dn, b, ok = field(b)
 	}
-	cut := false
-	if ok && len(b) > 0 {
-		cut, b = b[0] == 1, b[1:]
-	} else {
-		ok = false
+	if !ok || len(b) == 0 {
+		return Identity{}, false
 	}
+	if b[0] != 1 { // the DN was stored whole
+		suffix = ""
+	}
+	b = b[1:]
 	n, k := binary.Uvarint(b)
-	if !ok || k <= 0 || n > uint64(len(b)) {
+	if k <= 0 || n > uint64(len(b)) {
 		return Identity{}, false
 	}
 	b = b[k:]
-	if !cut {
-		suffix = ""
-	}
 	id := Identity{ID: string(idb), DN: string(dn) + suffix, Cached: true}
 	if id.ID == "" {
 		id.ID = strings.ToLower(name)
@@ -348,7 +346,9 @@ func skipEntry(b []byte) int {
 	for range 3 { // name, id, DN
 		_, b, _ = field(b)
 	}
-	b = b[1:] // the DN's suffix byte
+	if len(b) > 0 {
+		b = b[1:] // the byte after the DN
+	}
 	n, k := binary.Uvarint(b)
 	b = b[k:]
 	for range n {
