@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// testBaseDN is ldap.base_dn for the caches of these tests.
+const testBaseDN = "ou=people,dc=example,dc=org"
+
 type fakeClock struct{ t time.Time }
 
 func (f *fakeClock) now() time.Time { return f.t }
@@ -20,8 +23,9 @@ func TestIdentityCacheEntries(t *testing.T) {
 		"alice":  {ID: "alice", DN: "uid=alice,ou=people,dc=example,dc=org"},
 		"Bob":    {ID: "bob", DN: "uid=Bob,ou=people,dc=example,dc=org", Groups: []string{"cn=faculty,ou=groups,dc=example,dc=org", "cn=vpn,ou=groups,dc=example,dc=org"}},
 		"carol1": {ID: "c.lee", DN: "cn=Carol Lee\\, PhD,ou=staff,dc=example,dc=org", Groups: []string{""}},
-		// Not cut short: the base in other case, the base itself, and a
-		// DN that ends with the base's text but not at an RDN boundary.
+		// DNs that must come back as they were, whether or not the
+		// base is cut off them: the base in other case, the base
+		// itself, and the base's text not at an RDN boundary.
 		"dora": {ID: "dora", DN: "uid=dora,OU=People,dc=example,dc=org"},
 		"base": {ID: "base", DN: "ou=people,dc=example,dc=org"},
 		"fay":  {ID: "fay", DN: "uid=fay,xou=people,dc=example,dc=org"},
@@ -32,7 +36,7 @@ func TestIdentityCacheEntries(t *testing.T) {
 		{0, 0, 0, 0, 0}, // many at once
 	} {
 		clk := &fakeClock{t: start}
-		c := newIdentityCache(ttl, clk.now, "ou=people,dc=example,dc=org")
+		c := newIdentityCache(ttl, clk.now, testBaseDN)
 		for name, id := range ids {
 			c.put(name, id)
 		}
@@ -67,7 +71,7 @@ func TestIdentityCacheEntries(t *testing.T) {
 // The base DN, which most users' DNs end with, is kept once, not in each
 // entry: an entry takes fewer bytes than its DN alone.
 func TestIdentityCacheKeepsBaseDNOnce(t *testing.T) {
-	const base = "ou=people,dc=example,dc=org"
+	const base = testBaseDN
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	c := newIdentityCache(time.Minute, clk.now, base)
 	const n = 1000
@@ -93,7 +97,7 @@ func TestIdentityCacheKeepsBaseDNOnce(t *testing.T) {
 // Forget drops a name; putting a name again replaces its entry.
 func TestIdentityCacheReplace(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(time.Minute, clk.now, "ou=people,dc=example,dc=org")
+	c := newIdentityCache(time.Minute, clk.now, testBaseDN)
 	c.put("dave", Identity{ID: "dave", DN: "uid=dave,ou=people,dc=example,dc=org"})
 	c.sweep()
 	c.put("dave", Identity{ID: "dave", DN: "uid=dave,ou=moved,dc=example,dc=org"})
@@ -113,7 +117,7 @@ func TestIdentityCacheReplace(t *testing.T) {
 // new names are cached again.
 func TestIdentityCacheBound(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(time.Minute, clk.now, "ou=people,dc=example,dc=org")
+	c := newIdentityCache(time.Minute, clk.now, testBaseDN)
 	for i := range cacheMax + cacheMax/4 {
 		name := fmt.Sprintf("user%07d", i)
 		c.put(name, Identity{ID: name, DN: "uid=" + name + ",ou=people,dc=example,dc=org"})
@@ -132,7 +136,7 @@ func TestIdentityCacheBound(t *testing.T) {
 // entry and searches anew) does not grow the cache's memory.
 func TestIdentityCacheRelookupsStayBounded(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	c := newIdentityCache(10*time.Minute, clk.now, "ou=people,dc=example,dc=org")
+	c := newIdentityCache(10*time.Minute, clk.now, testBaseDN)
 	id := Identity{ID: "erin", DN: "uid=erin,ou=people,dc=example,dc=org", Groups: []string{"cn=staff,ou=groups,dc=example,dc=org"}}
 	for range 200_000 {
 		c.forget("erin")

@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -22,13 +23,17 @@ func TestIdentityCache(t *testing.T) {
 	c.SetObserver(obs)
 	ctx := context.Background()
 
-	id, ok, err := c.Authenticate(ctx, "dave", "dave-pass")
-	if err != nil || !ok || id.Cached {
-		t.Fatalf("first login: %+v %v %v", id, ok, err)
+	first, ok, err := c.Authenticate(ctx, "dave", "dave-pass")
+	if err != nil || !ok || first.Cached || first.DN != "uid=dave,"+directorytest.PeopleDN || len(first.Groups) == 0 {
+		t.Fatalf("first login: %+v %v %v", first, ok, err)
 	}
-	id, ok, err = c.Authenticate(ctx, "dave", "dave-pass")
-	if err != nil || !ok || !id.Cached || id.ID != "dave" {
-		t.Fatalf("second login: %+v %v %v", id, ok, err)
+	// The cache gives back what the search found: the DN (kept without
+	// the base DN it ends with) and the groups.
+	id, ok, err := c.Authenticate(ctx, "dave", "dave-pass")
+	want := first
+	want.Cached = true
+	if err != nil || !ok || !reflect.DeepEqual(id, want) {
+		t.Fatalf("second login: %+v %v %v; want %+v", id, ok, err, want)
 	}
 	if s, b := obs.counts(); s != 1 || b != 2 {
 		t.Fatalf("two logins made %d searches and %d binds, want 1 and 2", s, b)
