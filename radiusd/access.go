@@ -272,6 +272,12 @@ func (f *flow) notEnrolled(d decision, password string) verdict {
 
 // appended checks a password and the code (or recovery code) typed after it.
 func (f *flow) appended(st store.UserState, password, code string) verdict {
+	if !totp.IsRecoveryCode(code) && !st.Locked(f.now) {
+		e := st.Enrollment
+		if step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e)); res == totp.Valid {
+			return f.passwordWithStep(st, password, step)
+		}
+	}
 	if v, ok := f.checkPassword(password); !ok {
 		return v
 	}
@@ -279,6 +285,35 @@ func (f *flow) appended(st store.UserState, password, code string) verdict {
 		return v
 	}
 	return f.secondFactor(st, code)
+}
+
+// passwordWithStep checks the password of a login whose code is right,
+// and records the code's time step meanwhile rather than after it: the
+// LDAP bind and the store's sync, the two waits of a login, overlap. A
+// step recorded for a login that then fails (a wrong password, LDAP
+// unavailable) is released, so the same code works once the password is
+// right; until the release, a second login with that code is told the
+// code was used.
+func (f *flow) passwordWithStep(st store.UserState, password string, step uint64) verdict {
+	id := st.Enrollment.ID
+	recorded := f.s.store.AcceptStepAsync(f.ctx, st.User, id, step, f.now)
+	v, ok := f.checkPassword(password)
+	var err error
+	select {
+	case err = <-recorded:
+	case <-f.ctx.Done():
+		err = f.ctx.Err()
+	}
+	if ok {
+		return f.stepRecorded(err)
+	}
+	if err == nil {
+		if err := f.s.store.ReleaseStep(f.ctx, st.User, id, step, st); err != nil {
+			// The code stays used: that fails safe.
+			f.s.log.Error("releasing the code's time step of a failed login", "user", st.User, "error", err)
+		}
+	}
+	return v
 }
 
 // passwordThenChallenge checks the password and asks for the code.
@@ -399,24 +434,30 @@ func (f *flow) secondFactor(st store.UserState, code string) verdict {
 	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
 	switch res {
 	case totp.Valid:
-		err := f.s.store.AcceptStep(f.ctx, st.User, e.ID, step, f.now)
-		switch {
-		case err == nil:
-			return accept(factorTOTP)
-		case errors.Is(err, store.ErrReplay):
-			return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
-		case errors.Is(err, store.ErrLocked):
-			return f.reject(reasonLockedOut, text.LockedOut, msgArgs{minutes: minutesLeft(f.rt.lockout.Duration)})
-		case errors.Is(err, store.ErrNotFound):
-			// Re-registered while this request was in flight.
-			return f.reject(reasonWrongCode, text.WrongCode, msgArgs{})
-		default:
-			return f.failed(reasonStoreError, err)
-		}
+		return f.stepRecorded(f.s.store.AcceptStep(f.ctx, st.User, e.ID, step, f.now))
 	case totp.Reused:
 		return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
 	}
 	return f.wrongCode(st)
+}
+
+// stepRecorded answers a login with a right code by what AcceptStep
+// returned for its time step.
+func (f *flow) stepRecorded(err error) verdict {
+	text := &f.rt.msgs.text
+	switch {
+	case err == nil:
+		return accept(factorTOTP)
+	case errors.Is(err, store.ErrReplay):
+		return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
+	case errors.Is(err, store.ErrLocked):
+		return f.reject(reasonLockedOut, text.LockedOut, msgArgs{minutes: minutesLeft(f.rt.lockout.Duration)})
+	case errors.Is(err, store.ErrNotFound):
+		// Re-registered while this request was in flight.
+		return f.reject(reasonWrongCode, text.WrongCode, msgArgs{})
+	default:
+		return f.failed(reasonStoreError, err)
+	}
 }
 
 // recoveryCode uses up one of the user's recovery codes.

@@ -36,6 +36,8 @@ var _ Directory = (*directory.Client)(nil)
 type Enrollments interface {
 	Get(ctx context.Context, user string) (store.UserState, error)
 	AcceptStep(ctx context.Context, user string, enrollmentID, step uint64, now time.Time) error
+	AcceptStepAsync(ctx context.Context, user string, enrollmentID, step uint64, now time.Time) <-chan error
+	ReleaseStep(ctx context.Context, user string, enrollmentID, step uint64, before store.UserState) error
 	RecordFailure(ctx context.Context, user string, now time.Time, l store.Lockout) (store.UserState, error)
 	UseRecoveryCode(ctx context.Context, user string, now time.Time, match func(hash []byte) bool) (int, error)
 }

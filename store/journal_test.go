@@ -502,3 +502,28 @@ func TestJournalConcurrentCrash(t *testing.T) {
 		}
 	}
 }
+
+// A step released after its login failed stays released across a crash:
+// the journal record that accepted it is not replayed over the release.
+func TestReleasedStepAfterCrash(t *testing.T) {
+	p := newPaths(t)
+	s := p.openTuned(t, store.DefaultJournalSize, never)
+	id := mustEnroll(t, s, enrollment("alice", "secret of alice"))
+	mustAccept(t, s, "alice", id, 100, jt0())
+	before := mustGet(t, s, "alice")
+	mustAccept(t, s, "alice", id, 101, jt0().Add(time.Minute))
+	if err := s.ReleaseStep(t.Context(), "alice", id, 101, before); err != nil {
+		t.Fatalf("ReleaseStep(101): %v", err)
+	}
+	crash(t, s)
+
+	s, err := store.Open(p.db, store.Options{KeyFile: p.key})
+	if err != nil {
+		t.Fatalf("Open after the crash: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if st := mustGet(t, s, "alice"); st.LastStep != 100 || !st.LastUsed.Equal(jt0()) {
+		t.Fatalf("Get(alice) after the crash: last step %d at %v, want 100 at %v", st.LastStep, st.LastUsed, jt0())
+	}
+	mustAccept(t, s, "alice", id, 101, jt0().Add(2*time.Minute))
+}

@@ -58,10 +58,29 @@ func enroll(bk buckets, s sealer, e Enrollment) (uint64, error) {
 
 // AcceptStep implements Store.
 func (b *Bolt) AcceptStep(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) error {
-	if err := validateUser(user); err != nil {
+	select {
+	case err := <-b.AcceptStepAsync(ctx, user, enrollmentID, step, now):
 		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return b.submitOp(ctx, &op{kind: opAccept, accept: acceptArgs{user: user, enrollmentID: enrollmentID, step: step, now: now}})
+}
+
+// AcceptStepAsync implements Store.
+func (b *Bolt) AcceptStepAsync(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) <-chan error {
+	done := make(chan error, 1)
+	err := validateUser(user)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		o := &op{ctx: ctx, done: done, kind: opAccept, accept: acceptArgs{user: user, enrollmentID: enrollmentID, step: step, now: now}}
+		err = b.enqueue(ctx, o)
+	}
+	if err != nil {
+		done <- err
+	}
+	return done
 }
 
 // acceptStep is AcceptStep in a bbolt transaction, for batches that do
@@ -90,6 +109,41 @@ func acceptStep(bk buckets, user string, enrollmentID, step uint64, now time.Tim
 	}
 	if err := bk.failures.Delete(key); err != nil {
 		return nil, fmt.Errorf("store: user %q: clearing failures: %w", user, err)
+	}
+	return nil, nil
+}
+
+// ReleaseStep implements Store. It takes the bbolt path, which folds the
+// journal first, so it sees the step whichever way it was recorded.
+func (b *Bolt) ReleaseStep(ctx context.Context, user string, enrollmentID uint64, step uint64, before UserState) error {
+	if err := validateUser(user); err != nil {
+		return err
+	}
+	return b.submit(ctx, func(tx *bolt.Tx) (error, error) {
+		return releaseStep(bucketsOf(tx), user, enrollmentID, step, before)
+	})
+}
+
+func releaseStep(bk buckets, user string, enrollmentID, step uint64, before UserState) (outcome, abort error) {
+	key := []byte(user)
+	rec, ok, err := readStep(bk, key)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: user %q: %w", user, err), nil
+	case !ok || rec.EnrollmentID != enrollmentID || rec.LastStep != step:
+		return nil, nil
+	}
+	rec.LastStep, rec.LastUsed = step-1, before.LastUsed
+	if err := bk.steps.Put(key, rec.encode()); err != nil {
+		return nil, fmt.Errorf("store: user %q: writing step: %w", user, err)
+	}
+	if bk.failures.Get(key) != nil || (before.Failures <= 0 && before.LockedUntil.IsZero()) {
+		return nil, nil
+	}
+	// The user is enrolled, so listed either way: the counts do not change.
+	f := failureRecord{Failures: uint32(min(before.Failures, math.MaxInt32)), LockedUntil: before.LockedUntil}
+	if err := bk.failures.Put(key, f.encode()); err != nil {
+		return nil, fmt.Errorf("store: user %q: writing failures: %w", user, err)
 	}
 	return nil, nil
 }

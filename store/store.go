@@ -122,6 +122,24 @@ type Store interface {
 	// failures and lockout.
 	AcceptStep(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) error
 
+	// AcceptStepAsync is AcceptStep without the wait: it queues the write
+	// and returns a channel that receives AcceptStep's result once the
+	// write is durable (or has failed). The write happens whether or not
+	// the result is received, so a caller can do other work meanwhile.
+	AcceptStepAsync(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) <-chan error
+
+	// ReleaseStep takes back an AcceptStep of step for the enrollment
+	// enrollmentID, for a login that failed afterwards for another
+	// reason (its password was wrong), so that the same code can be used
+	// again. The steps before step stay used: LastStep becomes step-1.
+	// LastUsed goes back to before.LastUsed, and failures and lockout to
+	// before's, unless failures have been counted since. before is the
+	// user's state as read before the AcceptStep. When the last step
+	// accepted is no longer step of enrollmentID (a later login, a new
+	// registration), there is nothing to take back: it returns nil and
+	// changes nothing.
+	ReleaseStep(ctx context.Context, user string, enrollmentID uint64, step uint64, before UserState) error
+
 	// RecordFailure counts one wrong code for user, enrolled or not, and
 	// returns the resulting state. A lockout that has expired at now is
 	// cleared and the count restarts from zero first. When the count

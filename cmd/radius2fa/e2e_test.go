@@ -254,6 +254,20 @@ func TestLockoutAndRelease(t *testing.T) {
 	}
 }
 
+// A wrong password typed with the right code neither uses the code up
+// nor forgives the wrong codes typed before it.
+func TestWrongPasswordRightCodeKeepsFailures(t *testing.T) {
+	h := newHarness(t, harnessOptions{clock: newTestClock(fixedNow)})
+	secret := h.enroll("alice")
+	h.start()
+	for range 2 {
+		h.mustCode(request{user: "alice", password: "alice-pass" + wrongCode(h.code(secret, 0))}, radius.CodeAccessReject, msgWrongCode)
+	}
+	h.mustCode(request{user: "alice", password: "guess" + h.code(secret, 0)}, radius.CodeAccessReject, msgWrongPassword)
+	h.mustCode(request{user: "alice", password: "alice-pass" + wrongCode(h.code(secret, 0))}, radius.CodeAccessReject,
+		"Too many wrong codes: try again in 15 min")
+}
+
 func TestLDAPDownFailsClosed(t *testing.T) {
 	h := newHarness(t, harnessOptions{clock: newTestClock(fixedNow)})
 	secret := h.enroll("alice")
@@ -270,6 +284,9 @@ func TestLDAPHangingFailsClosed(t *testing.T) {
 	h.mustCode(request{user: "alice", password: "alice-pass" + h.code(secret, 0)}, radius.CodeAccessAccept, "")
 	h.ldap.Pause()
 	h.mustCode(request{user: "alice", password: "alice-pass" + h.code(secret, 1)}, radius.CodeAccessReject, msgUnavailable)
+	// The code of the login that failed is not used up.
+	h.ldap.Resume()
+	h.mustCode(request{user: "alice", password: "alice-pass" + h.code(secret, 1)}, radius.CodeAccessAccept, "")
 }
 
 func TestEnrollWhileDaemonRuns(t *testing.T) {

@@ -63,6 +63,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WritesAfterLogin", testWritesAfterLogin},
 		{"EnrollManyAfterLogin", testEnrollManyAfterLogin},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
+		{"AcceptStepAsync", testAcceptStepAsync},
+		{"ReleaseStep", testReleaseStep},
+		{"ReleaseStepExpiredLockout", testReleaseStepExpiredLockout},
+		{"ReleaseStepTooLate", testReleaseStepTooLate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
