@@ -130,8 +130,8 @@ func releaseStep(bk buckets, user string, enrollmentID, step uint64, before User
 	switch {
 	case err != nil:
 		return fmt.Errorf("store: user %q: %w", user, err), nil
-	case !ok || rec.EnrollmentID != enrollmentID || rec.LastStep != step:
-		return nil, nil
+	case !ok || rec.EnrollmentID != enrollmentID || rec.LastStep != step || step == 0:
+		return nil, nil // step 0 is never accepted: nothing to take back
 	}
 	rec.LastStep, rec.LastUsed = step-1, before.LastUsed
 	if err := bk.steps.Put(key, rec.encode()); err != nil {

@@ -89,6 +89,14 @@ func testReleaseStepTooLate(t *testing.T, s store.Store) {
 		t.Fatalf("ReleaseStep of the old enrollment: last step %d of id %d, want 13 of %d", st.LastStep, st.Enrollment.ID, renewed.ID)
 	}
 
+	// Step 0 was never accepted, even when it is a new enrollment's last step.
+	fresh := enroll(t, s, "carol")
+	release(t, s, fresh, 0, get(t, s, "carol"))
+	if st := get(t, s, "carol"); st.LastStep != 0 {
+		t.Fatalf("ReleaseStep(0) of a new enrollment: last step %d, want 0", st.LastStep)
+	}
+	accept(t, s, fresh, 1, t0(), nil)
+
 	// Nobody enrolled: nothing to take back.
 	release(t, s, store.Enrollment{User: "bob", ID: e.ID}, 13, store.UserState{User: "bob"})
 	if st := get(t, s, "bob"); st.Enrollment != nil || st.LastStep != 0 {
