@@ -272,11 +272,12 @@ func (f *flow) notEnrolled(d decision, password string) verdict {
 
 // appended checks a password and the code (or recovery code) typed after it.
 func (f *flow) appended(st store.UserState, password, code string) verdict {
-	if !totp.IsRecoveryCode(code) && !st.Locked(f.now) {
-		e := st.Enrollment
-		if step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e)); res == totp.Valid {
-			return f.passwordWithStep(st, password, step)
-		}
+	if step, recorded, ok := f.recordRightCode(st, code); ok {
+		// The bind is called from here, not from a helper, so that the
+		// deepest stack of a login is no deeper than without the
+		// overlap: every worker's stack is sized by it.
+		v, passed := f.checkPassword(password)
+		return f.stepAfterBind(st, step, recorded, v, passed)
 	}
 	if v, ok := f.checkPassword(password); !ok {
 		return v
@@ -287,28 +288,39 @@ func (f *flow) appended(st store.UserState, password, code string) verdict {
 	return f.secondFactor(st, code)
 }
 
-// passwordWithStep checks the password of a login whose code is right,
-// and records the code's time step meanwhile rather than after it: the
-// LDAP bind and the store's sync, the two waits of a login, overlap. A
-// step recorded for a login that then fails (a wrong password, LDAP
-// unavailable) is released, so the same code works once the password is
-// right; until the release, a second login with that code is told the
-// code was used.
-func (f *flow) passwordWithStep(st store.UserState, password string, step uint64) verdict {
-	id := st.Enrollment.ID
-	recorded := f.s.store.AcceptStepAsync(f.ctx, st.User, id, step, f.now)
-	v, ok := f.checkPassword(password)
+// recordRightCode starts recording the time step of code when it is a
+// right TOTP code and the user is not locked out, so that the store's
+// sync runs while the password's bind is in flight: the two waits of a
+// login overlap. ok is false when nothing was started.
+func (f *flow) recordRightCode(st store.UserState, code string) (step uint64, recorded <-chan error, ok bool) {
+	if totp.IsRecoveryCode(code) || st.Locked(f.now) {
+		return 0, nil, false
+	}
+	e := st.Enrollment
+	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
+	if res != totp.Valid {
+		return 0, nil, false
+	}
+	return step, f.s.store.AcceptStepAsync(f.ctx, st.User, e.ID, step, f.now), true
+}
+
+// stepAfterBind answers a login whose step recordRightCode started,
+// once the password's bind (v, passed) is done. A step recorded for a
+// login that failed (a wrong password, LDAP unavailable) is released,
+// so the same code works once the password is right; until the release,
+// a second login with that code is told the code was used.
+func (f *flow) stepAfterBind(st store.UserState, step uint64, recorded <-chan error, v verdict, passed bool) verdict {
 	var err error
 	select {
 	case err = <-recorded:
 	case <-f.ctx.Done():
 		err = f.ctx.Err()
 	}
-	if ok {
+	if passed {
 		return f.stepRecorded(err)
 	}
 	if err == nil {
-		if err := f.s.store.ReleaseStep(f.ctx, st.User, id, step, st); err != nil {
+		if err := f.s.store.ReleaseStep(f.ctx, st.User, st.Enrollment.ID, step, st); err != nil {
 			// The code stays used: that fails safe.
 			f.s.log.Error("releasing the code's time step of a failed login", "user", st.User, "error", err)
 		}
