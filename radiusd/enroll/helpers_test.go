@@ -268,6 +268,15 @@ func csrfOf(body string) string {
 	return html.UnescapeString(m[1])
 }
 
+// tampered returns tok with its first character changed: always to
+// another one, so the result is never the valid token itself.
+func tampered(tok string) string {
+	if tok == "" || tok[0] == 'x' {
+		return "y" + tok[min(1, len(tok)):]
+	}
+	return "x" + tok[1:]
+}
+
 // secretOf reads the key off the register page, as a user types it.
 func secretOf(t *testing.T, body string) []byte {
 	t.Helper()
