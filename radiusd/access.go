@@ -296,12 +296,11 @@ func (f *flow) recordRightCode(st store.UserState, code string) (step uint64, re
 	if totp.IsRecoveryCode(code) || st.Locked(f.now) {
 		return 0, nil, false
 	}
-	e := st.Enrollment
-	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
+	step, res := f.verify(st, code)
 	if res != totp.Valid {
 		return 0, nil, false
 	}
-	return step, f.s.store.AcceptStepAsync(f.ctx, st.User, e.ID, step, f.now), true
+	return step, f.s.store.AcceptStepAsync(f.ctx, st.User, st.Enrollment.ID, step, f.now), true
 }
 
 // stepAfterBind answers a login whose step recordRightCode started,
@@ -430,8 +429,15 @@ func (f *flow) checkPassword(password string) (verdict, bool) {
 // codeMatches reports whether code is a code of the user's app within the
 // window, without recording anything (auto mode's guess).
 func (f *flow) codeMatches(st store.UserState, code string) bool {
-	_, res := totp.Verify(st.Enrollment.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(st.Enrollment))
+	_, res := f.verify(st, code)
 	return res != totp.Invalid
+}
+
+// verify checks code against the user's app at f.now: the step it
+// matches, and whether that step is still unused.
+func (f *flow) verify(st store.UserState, code string) (uint64, totp.Result) {
+	e := st.Enrollment
+	return totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
 }
 
 // secondFactor checks a TOTP code or a recovery code and records the
@@ -442,11 +448,10 @@ func (f *flow) secondFactor(st store.UserState, code string) verdict {
 		return f.recoveryCode(st, code)
 	}
 	text := &f.rt.msgs.text
-	e := st.Enrollment
-	step, res := totp.Verify(e.Secret, code, f.now, st.LastStep, f.rt.totp.Skew, params(e))
+	step, res := f.verify(st, code)
 	switch res {
 	case totp.Valid:
-		return f.stepRecorded(f.s.store.AcceptStep(f.ctx, st.User, e.ID, step, f.now))
+		return f.stepRecorded(f.s.store.AcceptStep(f.ctx, st.User, st.Enrollment.ID, step, f.now))
 	case totp.Reused:
 		return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
 	}

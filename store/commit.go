@@ -93,19 +93,27 @@ func (b *Bolt) submit(ctx context.Context, run txFunc) error {
 
 // submitOp queues o and waits for its answer, as submit does.
 func (b *Bolt) submitOp(ctx context.Context, o *op) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	o.ctx, o.done = ctx, make(chan error, 1)
-	if err := b.enqueue(ctx, o); err != nil {
-		return err
-	}
 	select {
-	case err := <-o.done:
+	case err := <-b.send(ctx, o):
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// send queues o without waiting for its answer and returns the channel
+// the answer arrives on. An op that cannot be queued (ctx already done,
+// the store closed) is answered at once and writes nothing.
+func (b *Bolt) send(ctx context.Context, o *op) <-chan error {
+	o.ctx, o.done = ctx, make(chan error, 1)
+	err := ctx.Err()
+	if err == nil {
+		err = b.enqueue(ctx, o)
+	}
+	if err != nil {
+		o.done <- err
+	}
+	return o.done
 }
 
 // enqueue hands o to the committer unless the store is closed. The read

@@ -58,29 +58,24 @@ func enroll(bk buckets, s sealer, e Enrollment) (uint64, error) {
 
 // AcceptStep implements Store.
 func (b *Bolt) AcceptStep(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) error {
-	select {
-	case err := <-b.AcceptStepAsync(ctx, user, enrollmentID, step, now):
+	if err := validateUser(user); err != nil {
 		return err
-	case <-ctx.Done():
-		return ctx.Err()
 	}
+	return b.submitOp(ctx, newAcceptOp(user, enrollmentID, step, now))
 }
 
 // AcceptStepAsync implements Store.
 func (b *Bolt) AcceptStepAsync(ctx context.Context, user string, enrollmentID uint64, step uint64, now time.Time) <-chan error {
-	done := make(chan error, 1)
-	err := validateUser(user)
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err == nil {
-		o := &op{ctx: ctx, done: done, kind: opAccept, accept: acceptArgs{user: user, enrollmentID: enrollmentID, step: step, now: now}}
-		err = b.enqueue(ctx, o)
-	}
-	if err != nil {
+	if err := validateUser(user); err != nil {
+		done := make(chan error, 1)
 		done <- err
+		return done
 	}
-	return done
+	return b.send(ctx, newAcceptOp(user, enrollmentID, step, now))
+}
+
+func newAcceptOp(user string, enrollmentID, step uint64, now time.Time) *op {
+	return &op{kind: opAccept, accept: acceptArgs{user: user, enrollmentID: enrollmentID, step: step, now: now}}
 }
 
 // acceptStep is AcceptStep in a bbolt transaction, for batches that do
