@@ -37,11 +37,16 @@ const (
 )
 
 // Verify checks code against the steps from now-skew to now+skew (skew is
-// clamped to 0..MaxSkew). It returns the newest matching step greater
-// than lastStep with Valid; if the code matches only steps <= lastStep (a
-// replay, RFC 6238 §5.2), the newest of those with Reused; otherwise 0 and
-// Invalid. The caller stores the returned step as the new lastStep on
-// Valid, atomically with the check that it is still greater.
+// clamped to 0..MaxSkew). It returns, with Valid, the matching step
+// greater than lastStep nearest to now (the older of two equally near):
+// the step the user's app most likely showed. A code that is also the
+// code of a later step in the window (one chance in a million per step)
+// so leaves that step to the login that comes in it, instead of refusing
+// the same six digits there as already used. If the code matches only
+// steps <= lastStep (a replay, RFC 6238 §5.2), Verify returns the newest
+// of those with Reused; otherwise 0 and Invalid. The caller stores the
+// returned step as the new lastStep on Valid, atomically with the check
+// that it is still greater.
 //
 // code must be exactly p.Digits ASCII digits. Every candidate is computed
 // and compared in constant time; invalid parameters or a secret shorter
@@ -58,11 +63,15 @@ func Verify(secret []byte, code string, now time.Time, lastStep uint64, skew int
 	}
 	var valid, reused uint64
 	var gotValid, gotReused bool
-	first, last := window(Step(now, p.Period), skew)
+	nowStep := Step(now, p.Period)
+	first, last := window(nowStep, skew)
 	for s := first; ; s++ {
 		if h.matches(s, want[:p.Digits]) {
 			if s > lastStep {
-				valid, gotValid = s, true
+				// Ascending order: on a tie the older one stays.
+				if !gotValid || distance(s, nowStep) < distance(valid, nowStep) {
+					valid, gotValid = s, true
+				}
 			} else {
 				reused, gotReused = s, true
 			}
@@ -122,6 +131,14 @@ func window(step uint64, skew int) (first, last uint64) {
 		last = step + d
 	}
 	return first, last
+}
+
+// distance is how many steps apart a and b are.
+func distance(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
 
 func abs(k int) int {

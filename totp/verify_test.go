@@ -96,25 +96,56 @@ func collision(t *testing.T, maxGap uint64) (a, b uint64) {
 	return 0, 0
 }
 
-func TestVerifyChoosesNewestStep(t *testing.T) {
-	a, b := collision(t, 2*totp.MaxSkew)
+// sharedCode finds a step a whose 6-digit code for rfcSeed is also the
+// code of a+gap and not of the steps between. The search is
+// deterministic; for gap 2 it ends after some 150,000 steps.
+func sharedCode(t *testing.T, gap uint64) uint64 {
+	t.Helper()
+	code := func(s uint64) string { return totp.Code(rfcSeed, s, totp.Params{}) }
+	for a := uint64(0); a < 5_000_000; a++ {
+		if code(a) != code(a+gap) {
+			continue
+		}
+		between := false
+		for s := a + 1; s < a+gap; s++ {
+			between = between || code(s) == code(a)
+		}
+		if !between {
+			return a
+		}
+	}
+	t.Fatalf("no two steps %d apart share a code", gap)
+	return 0
+}
+
+// A code that is also the code of another step in the window counts for
+// the step nearest to now, so the same digits still work for a login in
+// the later step (an app shows the same code twice in a row about once in
+// a million steps).
+func TestVerifyChoosesNearestStep(t *testing.T) {
+	a := sharedCode(t, 2)
+	b := a + 2
 	code := totp.Code(rfcSeed, a, totp.Params{})
-	mid := (a + b) / 2
-	now := time.Unix(int64(mid)*30+15, 0)
-	skew := int(b-a+1) / 2 // ceil: both a and b are inside
 	for _, tc := range []struct {
+		name     string
+		now      uint64
+		skew     int
 		lastStep uint64
 		want     totp.Result
 		wantStep uint64
 	}{
-		{0, totp.Valid, b},
-		{a, totp.Valid, b},
-		{b - 1, totp.Valid, b},
-		{b, totp.Reused, b},
+		{"at the older step", a, 2, 0, totp.Valid, a},
+		{"at the newer step", b, 2, 0, totp.Valid, b},
+		{"between, equally near: the older", a + 1, 1, 0, totp.Valid, a},
+		{"older step used: the newer", a, 2, a, totp.Valid, b},
+		{"between, older used", a + 1, 1, a, totp.Valid, b},
+		{"both used", a + 1, 1, b, totp.Reused, b},
 	} {
-		step, res := totp.Verify(rfcSeed, code, now, tc.lastStep, skew, totp.Params{})
+		now := time.Unix(int64(tc.now)*30+15, 0)
+		step, res := totp.Verify(rfcSeed, code, now, tc.lastStep, tc.skew, totp.Params{})
 		if res != tc.want || step != tc.wantStep {
-			t.Errorf("steps %d and %d share a code; lastStep %d: got (%d, %s), want (%d, %s)", a, b, tc.lastStep, step, res, tc.wantStep, tc.want)
+			t.Errorf("%s (steps %d and %d share a code, now %d, lastStep %d): got (%d, %s), want (%d, %s)",
+				tc.name, a, b, tc.now, tc.lastStep, step, res, tc.wantStep, tc.want)
 		}
 	}
 }

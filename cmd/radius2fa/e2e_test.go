@@ -100,6 +100,30 @@ func TestAppendModeLogin(t *testing.T) {
 	}
 }
 
+// An app shows the same code in two steps in a row about once in a
+// million steps. A login with it in the first step does not use up the
+// second: the same digits log in once more there, and only once.
+func TestCodeSharedWithNextStep(t *testing.T) {
+	clock := newTestClock(fixedNow)
+	h := newHarness(t, harnessOptions{clock: clock})
+	secret := h.enroll("alice")
+	h.start()
+	// Move the daemon's clock to a step whose code is also the next one's
+	// (some million steps on: a few seconds of HMACs, no waiting).
+	code, next := h.code(secret, 0), h.code(secret, 1)
+	for i := 0; code != next; i++ {
+		if i == 100_000_000 {
+			t.Fatal("no two steps in a row share a code")
+		}
+		clock.Advance(30 * time.Second)
+		code, next = next, h.code(secret, 1)
+	}
+	h.mustCode(request{user: "alice", password: "alice-pass" + code}, radius.CodeAccessAccept, "")
+	clock.Advance(30 * time.Second)
+	h.mustCode(request{user: "alice", password: "alice-pass" + code}, radius.CodeAccessAccept, "")
+	h.mustCode(request{user: "alice", password: "alice-pass" + code}, radius.CodeAccessReject, msgReused)
+}
+
 func TestUserNamesShareOneEnrollment(t *testing.T) {
 	h := newHarness(t, harnessOptions{clock: newTestClock(fixedNow)})
 	secret := h.enroll("Alice")
