@@ -208,12 +208,17 @@ func (s *Server) ServeAccounting(ctx context.Context, conn net.PacketConn) error
 }
 
 func (s *Server) serve(ctx context.Context, conn net.PacketConn, handle func(net.PacketConn, *datagram)) error {
-	jobs := make(chan *job, s.opts.Queue)
+	d := newDispatcher(s.opts.Workers, s.opts.Queue)
 
 	var wg sync.WaitGroup
 	for range s.opts.Workers {
 		wg.Go(func() {
-			for j := range jobs {
+			inbox := make(chan *job, 1)
+			for {
+				j, ok := d.next(inbox)
+				if !ok {
+					return
+				}
 				s.safely(conn, j, handle)
 			}
 		})
@@ -239,13 +244,11 @@ func (s *Server) serve(ctx context.Context, conn net.PacketConn, handle func(net
 			continue
 		}
 		s.counters.received.Add(1)
-		select {
-		case jobs <- &job{buf: append([]byte(nil), buf[:n]...), addr: udp}:
-		default:
+		if !d.dispatch(&job{buf: append([]byte(nil), buf[:n]...), addr: udp}) {
 			s.drop(dropQueueFull, udp.AddrPort().Addr(), "")
 		}
 	}
-	close(jobs)
+	d.close()
 	close(sweepDone)
 	wg.Wait()
 	return err
