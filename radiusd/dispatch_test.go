@@ -5,10 +5,9 @@ import (
 	"time"
 )
 
-// idleWorker is a worker blocked in next; got receives what next
-// returned.
+// idleWorker is a worker blocked in next once.
 type idleWorker struct {
-	got chan *job // nil after the dispatcher stopped it
+	got chan *job // receives what next returned: nil when it was told to stop
 }
 
 // startIdle starts a worker that waits in d.next once, and returns when
