@@ -158,6 +158,10 @@ type Enroll struct {
 type Store struct {
 	Path              string `mapstructure:"path"`
 	EncryptionKeyFile string `mapstructure:"encryption_key_file"`
+	// Lease lets a login be answered once its time step is written to the
+	// store's journal, under a promise made durable about this far ahead
+	// (store.Options.Lease); 0 makes every login wait for its fdatasync.
+	Lease time.Duration `mapstructure:"lease"`
 }
 
 // Admin configures the local admin API and metrics.

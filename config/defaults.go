@@ -42,6 +42,7 @@ func setDefaults(v *viper.Viper) {
 
 	v.SetDefault("store.path", "/var/lib/radius2fa/radius2fa.db")
 	v.SetDefault("store.encryption_key_file", "/etc/radius2fa/store.key")
+	v.SetDefault("store.lease", time.Second)
 
 	v.SetDefault("admin.socket", "/run/radius2fa/admin.sock")
 	v.SetDefault("admin.metrics_listen", "127.0.0.1:9812")

@@ -154,6 +154,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 		Store: Store{
 			Path:              "/var/lib/radius2fa/radius2fa.db",
 			EncryptionKeyFile: "/etc/radius2fa/store.key",
+			Lease:             time.Second,
 		},
 		Admin:    Admin{Socket: "/run/radius2fa/admin.sock", MetricsListen: "127.0.0.1:9812"},
 		Messages: Messages{Language: "en"},
@@ -251,7 +252,7 @@ func fullConfig(dir string) *Config {
 			TLSCertFile:    dir + "/tls.crt",
 			TLSKeyFile:     dir + "/tls.key",
 		},
-		Store: Store{Path: dir + "/data/radius2fa.db", EncryptionKeyFile: dir + "/keys/store.key"},
+		Store: Store{Path: dir + "/data/radius2fa.db", EncryptionKeyFile: dir + "/keys/store.key", Lease: 250 * time.Millisecond},
 		Admin: Admin{Socket: "/run/radius2fa-test/admin.sock", MetricsListen: "127.0.0.1:19812"},
 		Messages: Messages{
 			Language:           "ja",

@@ -78,6 +78,9 @@ func (ck *checker) enroll(e *Enroll) {
 func (ck *checker) storeAndAdmin(s *Store, a *Admin) {
 	ck.required("store.path", s.Path, "")
 	ck.required("store.encryption_key_file", s.EncryptionKeyFile, "")
+	if s.Lease < 0 || s.Lease > time.Minute {
+		ck.add("store.lease", "%s is not between 0 (off) and 1m", s.Lease)
+	}
 	ck.required("admin.socket", a.Socket, "")
 	if a.MetricsListen != "" {
 		ck.hostPort("admin.metrics_listen", a.MetricsListen, "127.0.0.1:9812")

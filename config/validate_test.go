@@ -193,6 +193,10 @@ enroll.tls_key_file: cannot read /nonexistent/tls.key: no such file or directory
 		// store, admin
 		{"no store path", func(c *Config) { c.Store.Path = "" }, `store.path: missing`},
 		{"no store key", func(c *Config) { c.Store.EncryptionKeyFile = "" }, `store.encryption_key_file: missing`},
+		{"store lease off", func(c *Config) { c.Store.Lease = 0 }, ""},
+		{"store lease 1m", func(c *Config) { c.Store.Lease = time.Minute }, ""},
+		{"store lease negative", func(c *Config) { c.Store.Lease = -time.Second }, `store.lease: -1s is not between 0 (off) and 1m`},
+		{"store lease too long", func(c *Config) { c.Store.Lease = 61 * time.Second }, `store.lease: 1m1s is not between 0 (off) and 1m`},
 		{"no admin socket", func(c *Config) { c.Admin.Socket = "" }, `admin.socket: missing`},
 		{"metrics off", func(c *Config) { c.Admin.MetricsListen = "" }, ""},
 		{"metrics without port", func(c *Config) { c.Admin.MetricsListen = "127.0.0.1" },

@@ -85,6 +85,24 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return newPaths(t).open(t) })
 }
 
+// With a lease, logins are answered before their sync; nothing a caller
+// sees changes.
+func TestConformanceWithLease(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		p := newPaths(t)
+		s, err := store.Open(p.db, store.Options{KeyFile: p.key, Lease: time.Second})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		return s
+	})
+}
+
 func TestPersistsAcrossReopen(t *testing.T) {
 	p := newPaths(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)

@@ -52,6 +52,13 @@
 // included, for about 1.6 ms per 1,000 logins folded on the development
 // machine (28 ms for a full journal).
 //
+// With Options.Lease, a batch of logins is answered once its records
+// are written, before any fdatasync: the journal also carries leases,
+// made durable a few times a second, that bound the time steps answered
+// so far. After a crash Open refuses, from then on, every code of a time
+// step that began before the last lease's end, so a code used in a login
+// the crash lost is not accepted again (lease.go).
+//
 // After a crash, Open replays the journal: the records of the current
 // epoch (the journal between two checkpoints; the database names it)
 // from the start of the file while they are whole and their checksums

@@ -30,3 +30,6 @@ func OpenTunedForTest(path string, opts Options, journalSize int64, foldEvery ti
 // JournalRecordLen is the size of the journal record of one login of
 // user.
 func JournalRecordLen(user string) int { return journalRecordLen(user) }
+
+// LeaseRecordLen is the size of a lease's journal record.
+const LeaseRecordLen = journalHeaderLen + journalLeaseLen

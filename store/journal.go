@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,9 +23,13 @@ import (
 //
 //	[u32 payload length][u32 CRC-32C of epoch‖payload][u64 epoch][payload]
 //
-// big-endian, and the payload is
+// big-endian, and the payload is a login,
 //
-//	[u8 version][u16 user length][user][u64 enrollment id][u64 step][u64 time, Unix ns]
+//	[u8 version 1][u16 user length][user][u64 enrollment id][u64 step][u64 time, Unix ns]
+//
+// or a lease (lease.go),
+//
+//	[u8 kind 2][u64 bound, Unix ns]
 //
 // The epoch names one stretch of journal between two checkpoints; the
 // database's meta bucket holds the current one. Each epoch writes from
@@ -44,8 +49,12 @@ const (
 	journalHeaderLen = 4 + 4 + 8
 	// journalFixedLen is a payload without its user id.
 	journalFixedLen = 1 + 2 + 8 + 8 + 8
-	// journalVersion is the payload format this code writes.
+	// journalVersion is the payload format of a login.
 	journalVersion = 1
+	// journalLeaseKind marks a lease's payload.
+	journalLeaseKind = 2
+	// journalLeaseLen is a lease's payload.
+	journalLeaseLen = 1 + 8
 )
 
 // journalRecordLen is the size of the record of one login of user.
@@ -86,6 +95,9 @@ type journal struct {
 	path string
 	size int64 // capacity: records end at or before it
 	off  int64 // where the current epoch's next record goes
+	// leased is the bound of the last lease made durable in the current
+	// epoch (lease.go), 0 for none.
+	leased int64
 	// rotate is set when the current epoch must receive no more records:
 	// after a failed write or commit (the file or the database may hold
 	// what the store did not account for), or once a backup has captured
@@ -94,6 +106,8 @@ type journal struct {
 	rotate bool
 	buf    []byte // the batch being encoded, reused
 	crc    *crc32.Table
+	// syncs counts the fdatasyncs that succeeded; read by Stats.
+	syncs atomic.Uint64
 }
 
 // openJournal opens the journal at path, creating it (mode 0600) or
@@ -170,15 +184,33 @@ func (j *journal) appendRecord(epoch uint64, user string, a acceptedStep) {
 	j.buf = buf
 }
 
+// appendLease encodes a lease up to bound (Unix ns) into j.buf.
+func (j *journal) appendLease(epoch uint64, bound int64) {
+	start := len(j.buf)
+	buf := append(j.buf, make([]byte, 8)...) // length and CRC, set below
+	buf = binary.BigEndian.AppendUint64(buf, epoch)
+	buf = append(buf, journalLeaseKind)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(bound))
+	binary.BigEndian.PutUint32(buf[start:], journalLeaseLen)
+	binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(buf[start+8:], j.crc))
+	j.buf = buf
+}
+
 // write writes the records in j.buf at j.off, makes them durable with
 // one fdatasync, and moves j.off past them. On error j.off stays and the
 // epoch is marked for rotation: the bytes may be partly on disk.
 func (j *journal) write() error {
-	_, err := j.f.WriteAt(j.buf, j.off)
-	if err == nil {
-		err = datasync(j.f)
+	if err := j.writeOnly(); err != nil {
+		return err
 	}
-	if err != nil {
+	return j.sync()
+}
+
+// writeOnly writes the records in j.buf at j.off into the page cache,
+// where a crash of the process does not lose them, and moves j.off past
+// them. On error j.off stays and the epoch is marked for rotation.
+func (j *journal) writeOnly() error {
+	if _, err := j.f.WriteAt(j.buf, j.off); err != nil {
 		j.rotate = true
 		return fmt.Errorf("store: journal %s: %w", j.path, err)
 	}
@@ -186,9 +218,20 @@ func (j *journal) write() error {
 	return nil
 }
 
-// restart begins a new epoch at offset 0.
+// sync makes everything written so far durable. On error the epoch is
+// marked for rotation: what was written may be lost.
+func (j *journal) sync() error {
+	if err := datasync(j.f); err != nil {
+		j.rotate = true
+		return fmt.Errorf("store: journal %s: %w", j.path, err)
+	}
+	j.syncs.Add(1)
+	return nil
+}
+
+// restart begins a new epoch at offset 0, with no lease.
 func (j *journal) restart() {
-	j.off, j.rotate = 0, false
+	j.off, j.rotate, j.leased = 0, false, 0
 }
 
 func (j *journal) close() error {
@@ -204,31 +247,42 @@ type journalRecord struct {
 	acceptedStep
 }
 
-// scan returns the records of epoch from the start of the journal, up
-// to the first that is torn, fails its CRC or belongs to another epoch.
-func (j *journal) scan(epoch uint64) ([]journalRecord, error) {
+// scan returns the logins of epoch from the start of the journal, up to
+// the first record that is torn, fails its CRC or belongs to another
+// epoch, and the highest bound of the leases among them (0 for none).
+func (j *journal) scan(epoch uint64) (recs []journalRecord, lease int64, err error) {
 	data := make([]byte, j.size)
 	read, err := j.f.ReadAt(data, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("store: journal %s: %w", j.path, err)
+		return nil, 0, fmt.Errorf("store: journal %s: %w", j.path, err)
 	}
 	data = data[:read]
-	var recs []journalRecord
 	for len(data) >= journalHeaderLen {
 		n := int64(binary.BigEndian.Uint32(data))
-		if n < journalFixedLen || n > int64(len(data)-journalHeaderLen) ||
+		if n < journalLeaseLen || n > int64(len(data)-journalHeaderLen) ||
 			binary.BigEndian.Uint64(data[8:]) != epoch ||
 			crc32.Checksum(data[8:journalHeaderLen+n], j.crc) != binary.BigEndian.Uint32(data[4:]) {
 			break
 		}
-		rec, ok := decodeJournalPayload(data[journalHeaderLen : journalHeaderLen+n])
-		if !ok {
+		p := data[journalHeaderLen : journalHeaderLen+n]
+		if bound, ok := decodeLease(p); ok {
+			lease = max(lease, bound)
+		} else if rec, ok := decodeJournalPayload(p); ok {
+			recs = append(recs, rec)
+		} else {
 			break
 		}
-		recs = append(recs, rec)
 		data = data[journalHeaderLen+n:]
 	}
-	return recs, nil
+	return recs, lease, nil
+}
+
+// decodeLease decodes a lease's payload; ok is false for anything else.
+func decodeLease(p []byte) (bound int64, ok bool) {
+	if len(p) != journalLeaseLen || p[0] != journalLeaseKind {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(p[1:])), true
 }
 
 // decodeJournalPayload decodes one payload whose CRC matched; ok is

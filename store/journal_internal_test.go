@@ -201,7 +201,7 @@ func TestJournalRecordsRoundTrip(t *testing.T) {
 	if err := j.write(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := j.scan(42)
+	got, _, err := j.scan(42)
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("scan(42) = %d records, %v; want %d", len(got), err, len(want))
 	}
@@ -210,7 +210,7 @@ func TestJournalRecordsRoundTrip(t *testing.T) {
 			t.Errorf("record %d = %+v, want %+v", i, got[i].acceptedStep, want[i].acceptedStep)
 		}
 	}
-	if got, _ := j.scan(41); len(got) != 0 {
+	if got, _, _ := j.scan(41); len(got) != 0 {
 		t.Errorf("scan(41) = %d records; the first record is of epoch 42", len(got))
 	}
 }

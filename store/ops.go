@@ -98,6 +98,12 @@ func acceptStep(bk buckets, user string, enrollmentID, step uint64, now time.Tim
 	case step <= rec.LastStep:
 		return ErrReplay, nil
 	}
+	if embargo, err := stepEmbargoed(bk, key, step); err != nil || embargo {
+		if err != nil {
+			return fmt.Errorf("store: user %q: %w", user, err), nil
+		}
+		return ErrReplay, nil
+	}
 	rec.LastStep, rec.LastUsed = step, now
 	if err := bk.steps.Put(key, rec.encode()); err != nil {
 		return nil, fmt.Errorf("store: user %q: writing step: %w", user, err)

@@ -137,3 +137,61 @@ func TestSystemdUnit(t *testing.T) {
 		}
 	}
 }
+
+// startBinary runs `radius2fa serve` on h's config and waits until it
+// listens. The returned channel receives its exit.
+func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer) (*exec.Cmd, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--config", h.cfgPath)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	waitFor(t, out, "listening for RADIUS authentication")
+	return cmd, exited
+}
+
+// The daemon killed (store.lease at its default, so the last logins were
+// answered before any fdatasync): after the restart the code used just
+// before the kill is refused, and so is every code of that time step —
+// a crash of the machine could have lost the logins that used them — but
+// the next step's codes work.
+func TestBinaryKilled(t *testing.T) {
+	bin := buildBinary(t)
+	port := freeUDPPort(t)
+	h := newHarness(t, harnessOptions{})
+	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
+	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	alice, bob := h.enroll("alice"), h.enroll("bob")
+
+	out := &syncBuffer{}
+	cmd, exited := startBinary(t, bin, h, out)
+	// The logins below must fall in one time step, with the lease's end
+	// (a second after the first) well before the next one.
+	if left := 30*time.Second - time.Since(time.Now().Truncate(30*time.Second)); left < 10*time.Second {
+		time.Sleep(left + 100*time.Millisecond)
+	}
+	aliceCode := h.code(alice, 0)
+	h.mustCode(request{user: "alice", password: "alice-pass" + aliceCode}, radius.CodeAccessAccept, "")
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+
+	out = &syncBuffer{}
+	startBinary(t, bin, h, out)
+	if !strings.Contains(out.String(), "store was not closed cleanly") {
+		t.Errorf("no warning about the refused codes after the restart:\n%s", out.String())
+	}
+	h.mustCode(request{user: "alice", password: "alice-pass" + aliceCode}, radius.CodeAccessReject, msgReused)
+	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 0)}, radius.CodeAccessReject, msgReused)
+	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 1)}, radius.CodeAccessAccept, "")
+}

@@ -179,6 +179,7 @@ func openStore(cfg *config.Config, log *slog.Logger, observeCommit func(time.Dur
 		LockTimeout:   time.Second,
 		Logger:        log.With("component", "store"),
 		ObserveCommit: observeCommit,
+		Lease:         cfg.Store.Lease,
 	})
 }
 
