@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -140,10 +143,11 @@ func TestSystemdUnit(t *testing.T) {
 
 // startBinary runs `radius2fa serve` on h's config and waits until it
 // listens. The returned channel receives its exit.
-func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer) (*exec.Cmd, <-chan error) {
+func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer, env ...string) (*exec.Cmd, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--config", h.cfgPath)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -194,4 +198,58 @@ func TestBinaryKilled(t *testing.T) {
 	h.mustCode(request{user: "alice", password: "alice-pass" + aliceCode}, radius.CodeAccessReject, msgReused)
 	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 0)}, radius.CodeAccessReject, msgReused)
 	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 1)}, radius.CodeAccessAccept, "")
+}
+
+var metricsAddr = regexp.MustCompile(`serving metrics.* addr=(\S+)`)
+
+// gomaxprocs reads the Go runtime's GOMAXPROCS from the daemon's metrics.
+func gomaxprocs(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	waitFor(t, out, "serving metrics")
+	m := metricsAddr.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the daemon's output:\n%s", out.String())
+	}
+	resp, err := http.Get("http://" + m[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, "go_sched_gomaxprocs_threads "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("no go_sched_gomaxprocs_threads in /metrics")
+	return ""
+}
+
+// serve runs its Go code on one thread unless GOMAXPROCS says otherwise.
+func TestBinaryGOMAXPROCS(t *testing.T) {
+	bin := buildBinary(t)
+	h := newHarness(t, harnessOptions{policyYAML: "  default: password"})
+	for _, tc := range []struct{ env, want string }{
+		{"", "1"},
+		{"GOMAXPROCS=2", "2"},
+	} {
+		out := &syncBuffer{}
+		var env []string
+		if tc.env != "" {
+			env = append(env, tc.env)
+		}
+		cmd, exited := startBinary(t, bin, h, out, env...)
+		if got := gomaxprocs(t, out); got != tc.want {
+			t.Errorf("serve with %q in the environment: GOMAXPROCS %s, want %s", tc.env, got, tc.want)
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-exited; err != nil {
+			t.Fatalf("serve exited with %v:\n%s", err, out.String())
+		}
+	}
 }

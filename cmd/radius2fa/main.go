@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -17,6 +18,9 @@ import (
 
 func main() {
 	tuneGC()
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		tuneProcs()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -142,5 +146,19 @@ func printError(w io.Writer, err error) {
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
+	}
+}
+
+// tuneProcs runs the daemon's Go code on one thread at a time
+// (GOMAXPROCS=1) instead of one per CPU. A login costs the daemon about
+// 0.1 ms of CPU, most of it in system calls and in handing the request
+// from goroutine to goroutine (socket reader, worker, store committer);
+// with more than one P every hand-off may wake an idle thread on another
+// CPU, and on a 2-vCPU VM shared with slapd that cost more than it gave
+// (README, Performance). Blocking system calls still run beside it.
+// GOMAXPROCS in the environment wins.
+func tuneProcs() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
 	}
 }
