@@ -40,6 +40,7 @@ const (
 	reasonCodeMissing       = "code_missing"
 	reasonWrongCode         = "wrong_code"
 	reasonCodeReused        = "code_reused"
+	reasonCodeBeforeCrash   = "code_before_crash"
 	reasonLockedOut         = "locked_out"
 	reasonChallengeExpired  = "challenge_expired"
 	reasonChallengeClient   = "challenge_wrong_client"
@@ -393,7 +394,7 @@ func (f *flow) answerChallenge(c challenge, code string) verdict {
 		return v
 	}
 	v := f.secondFactor(st, code)
-	if v.reason != reasonWrongCode && v.reason != reasonCodeReused {
+	if v.reason != reasonWrongCode && v.reason != reasonCodeReused && v.reason != reasonCodeBeforeCrash {
 		return v
 	}
 	c.attempts++
@@ -465,6 +466,9 @@ func (f *flow) stepRecorded(err error) verdict {
 	switch {
 	case err == nil:
 		return accept(factorTOTP)
+	case errors.Is(err, store.ErrEmbargoed):
+		// Maybe used in a login a crash lost (README, After a crash).
+		return f.reject(reasonCodeBeforeCrash, text.CodeReused, msgArgs{})
 	case errors.Is(err, store.ErrReplay):
 		return f.reject(reasonCodeReused, text.CodeReused, msgArgs{})
 	case errors.Is(err, store.ErrLocked):

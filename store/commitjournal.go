@@ -182,8 +182,11 @@ func (b *Bolt) decideAccept(bk buckets, a acceptArgs, embargo int64) (acceptedSt
 			return acceptedStep{}, 0, ErrLocked
 		}
 	}
-	if a.step <= rec.LastStep || embargoed(start, embargo) {
+	switch {
+	case a.step <= rec.LastStep:
 		return acceptedStep{}, 0, ErrReplay
+	case embargoed(start, embargo):
+		return acceptedStep{}, 0, ErrEmbargoed
 	}
 	return acceptedStep{enrollmentID: rec.EnrollmentID, step: a.step, used: unixNanos(a.now)}, start, nil
 }

@@ -10,6 +10,10 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrReplay means the time step is not newer than the last accepted one.
 	ErrReplay = errors.New("store: time step already used")
+	// ErrEmbargoed means the time step began before the end of the lease
+	// an unclean shutdown left (lease.go): it may have been used in a
+	// login the crash lost. It matches ErrReplay too.
+	ErrEmbargoed = newOpenError("store: time step began before the lease an unclean shutdown left", ErrReplay)
 	// ErrNoMatch means no stored recovery code matches (or the user has
 	// none).
 	ErrNoMatch = errors.New("store: no matching recovery code")

@@ -102,7 +102,7 @@ func acceptStep(bk buckets, user string, enrollmentID, step uint64, now time.Tim
 		if err != nil {
 			return fmt.Errorf("store: user %q: %w", user, err), nil
 		}
-		return ErrReplay, nil
+		return ErrEmbargoed, nil
 	}
 	rec.LastStep, rec.LastUsed = step, now
 	if err := bk.steps.Put(key, rec.encode()); err != nil {

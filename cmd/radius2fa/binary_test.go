@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"layeh.com/radius"
+	"layeh.com/radius/rfc2865"
 )
 
 // buildBinary builds radius2fa into a temporary directory.
@@ -167,14 +168,24 @@ func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer, env ...s
 // answered before any fdatasync): after the restart the code used just
 // before the kill is refused, and so is every code of that time step —
 // a crash of the machine could have lost the logins that used them — but
-// the next step's codes work.
+// the next step's codes work. A NAS that prompts for the code asks again.
 func TestBinaryKilled(t *testing.T) {
 	bin := buildBinary(t)
 	port := freeUDPPort(t)
-	h := newHarness(t, harnessOptions{})
+	h := newHarness(t, harnessOptions{clientYAML: `
+    - name: vpn-gw
+      address: 127.0.0.1
+      secret: "` + testSecret + `"
+      mode: append
+      require_message_authenticator: "no"
+    - name: prompting-nas
+      address: 127.0.0.5
+      secret: "` + testSecret + `"
+      mode: challenge
+      require_message_authenticator: "no"`})
 	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
 	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
-	alice, bob := h.enroll("alice"), h.enroll("bob")
+	alice, bob, carol := h.enroll("alice"), h.enroll("bob"), h.enroll("carol")
 
 	out := &syncBuffer{}
 	cmd, exited := startBinary(t, bin, h, out)
@@ -197,7 +208,15 @@ func TestBinaryKilled(t *testing.T) {
 	}
 	h.mustCode(request{user: "alice", password: "alice-pass" + aliceCode}, radius.CodeAccessReject, msgReused)
 	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 0)}, radius.CodeAccessReject, msgReused)
+	waitFor(t, out, "user=bob")
+	if !strings.Contains(out.String(), "reason=code_before_crash") {
+		t.Errorf("bob's refused code is not logged as code_before_crash:\n%s", out.String())
+	}
 	h.mustCode(request{user: "bob", password: "bob-pass" + h.code(bob, 1)}, radius.CodeAccessAccept, "")
+
+	state := h.promptFor("carol", "carol-pass", "127.0.0.5")
+	resp := h.mustCode(request{user: "carol", password: h.code(carol, 0), state: state, from: "127.0.0.5"}, radius.CodeAccessChallenge, msgReused+". "+msgPrompt)
+	h.mustCode(request{user: "carol", password: h.code(carol, 1), state: rfc2865.State_GetString(resp.pkt), from: "127.0.0.5"}, radius.CodeAccessAccept, "")
 }
 
 var metricsAddr = regexp.MustCompile(`serving metrics.* addr=(\S+)`)
