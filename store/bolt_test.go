@@ -33,16 +33,27 @@ func newPaths(t *testing.T) paths {
 
 func (p paths) open(t *testing.T) *store.Bolt {
 	t.Helper()
-	s, err := store.Open(p.db, store.Options{KeyFile: p.key})
+	return p.openWith(t, store.Options{KeyFile: p.key})
+}
+
+// openWith opens the store with opts and closes it when the test ends.
+func (p paths) openWith(t *testing.T, opts store.Options) *store.Bolt {
+	t.Helper()
+	s, err := store.Open(p.db, opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	closeAtEnd(t, s)
+	return s
+}
+
+// closeAtEnd closes s when the test ends, failing it if Close fails.
+func closeAtEnd(t *testing.T, s *store.Bolt) {
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return s
 }
 
 // edit changes the closed database file with bbolt directly.
@@ -90,16 +101,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceWithLease(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		p := newPaths(t)
-		s, err := store.Open(p.db, store.Options{KeyFile: p.key, Lease: time.Second})
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		t.Cleanup(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return s
+		return p.openWith(t, store.Options{KeyFile: p.key, Lease: time.Second})
 	})
 }
 

@@ -170,28 +170,36 @@ func (j *journal) fits(n int) bool {
 
 // appendRecord encodes the record of one login into j.buf.
 func (j *journal) appendRecord(epoch uint64, user string, a acceptedStep) {
-	start := len(j.buf)
-	buf := append(j.buf, make([]byte, 8)...) // length and CRC, set below
-	buf = binary.BigEndian.AppendUint64(buf, epoch)
+	start, buf := j.header(epoch)
 	buf = append(buf, journalVersion)
 	buf = binary.BigEndian.AppendUint16(buf, uint16(len(user)))
 	buf = append(buf, user...)
 	buf = binary.BigEndian.AppendUint64(buf, a.enrollmentID)
 	buf = binary.BigEndian.AppendUint64(buf, a.step)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(a.used))
-	binary.BigEndian.PutUint32(buf[start:], uint32(len(buf)-start-journalHeaderLen))
-	binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(buf[start+8:], j.crc))
-	j.buf = buf
+	j.seal(start, buf)
 }
 
 // appendLease encodes a lease up to bound (Unix ns) into j.buf.
 func (j *journal) appendLease(epoch uint64, bound int64) {
-	start := len(j.buf)
-	buf := append(j.buf, make([]byte, 8)...) // length and CRC, set below
-	buf = binary.BigEndian.AppendUint64(buf, epoch)
+	start, buf := j.header(epoch)
 	buf = append(buf, journalLeaseKind)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(bound))
-	binary.BigEndian.PutUint32(buf[start:], journalLeaseLen)
+	j.seal(start, buf)
+}
+
+// header starts a record of epoch at the end of j.buf: it returns where
+// the record starts and the buffer to append the payload to.
+func (j *journal) header(epoch uint64) (start int, buf []byte) {
+	start = len(j.buf)
+	buf = append(j.buf, make([]byte, 8)...) // length and CRC, set by seal
+	return start, binary.BigEndian.AppendUint64(buf, epoch)
+}
+
+// seal sets the length and CRC of the record that starts at start and
+// makes buf, holding it whole, j.buf.
+func (j *journal) seal(start int, buf []byte) {
+	binary.BigEndian.PutUint32(buf[start:], uint32(len(buf)-start-journalHeaderLen))
 	binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(buf[start+8:], j.crc))
 	j.buf = buf
 }

@@ -35,11 +35,7 @@ func (p paths) openTuned(t *testing.T, size int64, foldEvery time.Duration) *sto
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	closeAtEnd(t, s)
 	return s
 }
 

@@ -83,7 +83,7 @@ func readPeriod(bk buckets, key []byte) (time.Duration, error) {
 	if len(raw) < enrollmentFixedLen || raw[0] != recordVersion {
 		return 0, fmt.Errorf("%w: enrollment record of %d bytes, version %d", ErrCorrupt, len(raw), firstByte(raw))
 	}
-	p := time.Duration(binary.BigEndian.Uint64(raw[10:]))
+	p := enrollmentPeriod(raw)
 	if p <= 0 {
 		return 0, fmt.Errorf("%w: enrollment period %d", ErrCorrupt, p)
 	}

@@ -93,6 +93,12 @@ func (r enrollmentRecord) encode() []byte {
 	return append(buf, r.Sealed...)
 }
 
+// enrollmentPeriod reads the period of an encoded enrollment record at
+// least enrollmentFixedLen long.
+func enrollmentPeriod(b []byte) time.Duration {
+	return time.Duration(binary.BigEndian.Uint64(b[10:]))
+}
+
 func decodeEnrollmentRecord(b []byte) (enrollmentRecord, error) {
 	if len(b) < enrollmentFixedLen || b[0] != recordVersion {
 		return enrollmentRecord{}, fmt.Errorf("%w: enrollment record of %d bytes, version %d", ErrCorrupt, len(b), firstByte(b))
@@ -105,7 +111,7 @@ func decodeEnrollmentRecord(b []byte) (enrollmentRecord, error) {
 	return enrollmentRecord{
 		ID:        binary.BigEndian.Uint64(b[1:]),
 		Digits:    b[9],
-		Period:    time.Duration(binary.BigEndian.Uint64(b[10:])),
+		Period:    enrollmentPeriod(b),
 		CreatedAt: readTime(b[18:]),
 		Algorithm: string(rest[:algLen]),
 		Sealed:    append([]byte(nil), rest[algLen:]...),

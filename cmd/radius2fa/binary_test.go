@@ -56,26 +56,11 @@ func waitFor(t *testing.T, out *syncBuffer, want string) {
 // stops after the requests in flight, with exit status 0.
 func TestBinarySignals(t *testing.T) {
 	bin := buildBinary(t)
-	port := freeUDPPort(t)
 	h := newHarness(t, harnessOptions{policyYAML: "  default: password"})
-	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
-	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	listenOnFreePort(t, h)
 
 	out := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", h.cfgPath)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	waitFor(t, out, "listening for RADIUS authentication")
+	cmd, exited := startBinary(t, bin, h, out)
 	h.mustCode(request{user: "carol", password: "carol-pass"}, radius.CodeAccessAccept, "")
 
 	// A new NAS, added by editing the file and sending SIGHUP.
@@ -142,8 +127,18 @@ func TestSystemdUnit(t *testing.T) {
 	}
 }
 
-// startBinary runs `radius2fa serve` on h's config and waits until it
-// listens. The returned channel receives its exit.
+// listenOnFreePort makes h's config listen on a fixed free port, so that
+// h's requests still reach a daemon that is restarted.
+func listenOnFreePort(t *testing.T, h *harness) {
+	t.Helper()
+	port := freeUDPPort(t)
+	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
+	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+}
+
+// startBinary runs `radius2fa serve` on h's config, with env added to the
+// environment, and waits until it listens. The returned channel receives
+// its exit.
 func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer, env ...string) (*exec.Cmd, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--config", h.cfgPath)
@@ -171,7 +166,6 @@ func startBinary(t *testing.T, bin string, h *harness, out *syncBuffer, env ...s
 // the next step's codes work. A NAS that prompts for the code asks again.
 func TestBinaryKilled(t *testing.T) {
 	bin := buildBinary(t)
-	port := freeUDPPort(t)
 	h := newHarness(t, harnessOptions{clientYAML: `
     - name: vpn-gw
       address: 127.0.0.1
@@ -183,8 +177,7 @@ func TestBinaryKilled(t *testing.T) {
       secret: "` + testSecret + `"
       mode: challenge
       require_message_authenticator: "no"`})
-	writeFile(t, h.cfgPath, strings.Replace(h.yaml, `listen: ["127.0.0.1:0"]`, `listen: ["127.0.0.1:`+strconv.Itoa(port)+`"]`, 1))
-	h.addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	listenOnFreePort(t, h)
 	alice, bob, carol := h.enroll("alice"), h.enroll("bob"), h.enroll("carol")
 
 	out := &syncBuffer{}
