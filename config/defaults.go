@@ -24,7 +24,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("ldap.group_attribute", "memberOf")
 	v.SetDefault("ldap.group_filter", "(member={dn})")
 	v.SetDefault("ldap.timeout", 5*time.Second)
-	v.SetDefault("ldap.pool_size", 16)
+	v.SetDefault("ldap.pool_size", 32)
 	v.SetDefault("ldap.cache_ttl", 10*time.Minute)
 	v.SetDefault("ldap.strip_realm", true)
 

@@ -145,7 +145,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 			GroupAttribute:  "memberOf",
 			GroupFilter:     "(member={dn})",
 			Timeout:         5 * time.Second,
-			PoolSize:        16,
+			PoolSize:        32,
 			CacheTTL:        10 * time.Minute,
 		},
 		TOTP:    TOTP{Issuer: "radius2fa", Digits: 6, Period: 30 * time.Second, Skew: 1},
