@@ -20,17 +20,29 @@ import (
 // in generations, a slice of fixed-size entries with an open-addressing
 // table over it, plus one byte arena holding the responses. The garbage
 // collector never scans them, and a generation is forgotten whole: sweep
-// starts a new generation every ttl/2 and forgets the oldest of three. A
+// starts a new generation every ttl/4 and forgets the oldest of five. A
 // response is always written to the newest, so it is held at least its
-// ttl. Nothing is ever removed from a generation: an entry that moves to
-// the newest is added there again, and lookups go newest first.
+// ttl, and at most 1.25 ttl. Nothing is ever removed from a generation: an
+// entry that moves to the newest is added there again, and lookups go
+// newest first.
+//
+// An entry is 28 bytes. It keeps a 128-bit digest of the key instead of
+// the key: two maphash hashes under random seeds of the cache's own. Two
+// requests share an entry only if their keys collide in all 128 bits,
+// which no one can aim at without the seeds. And were it to happen, the
+// cached response would go to the second request's source carrying a
+// Response Authenticator computed over the first request's Authenticator
+// (RFC 2865 §3): its NAS discards it. A collision can cost a request its
+// answer, never make an Accept for another. An expiry counts
+// milliseconds from its generation's base: an entry stays in a
+// generation about 1.25 ttl, far from the 49 days 32 bits hold.
 
 const (
 	cacheShardBits = 5
 	cacheShards    = 1 << cacheShardBits
-	// cacheGenerations of ttl/2 each: an entry finished just before a
-	// rotation is still held ttl later.
-	cacheGenerations = 3
+	// cacheGenerations of ttl/(cacheGenerations-1) each: an entry
+	// finished just before a rotation is still held ttl later.
+	cacheGenerations = 5
 )
 
 type cacheKey struct {
@@ -44,17 +56,30 @@ func newCacheKey(src netip.AddrPort, id byte, auth [16]byte) cacheKey {
 	return cacheKey{addr: src.Addr().As16(), port: src.Port(), id: id, auth: auth}
 }
 
+// cacheDigest stands for a cacheKey: two 64-bit hashes of it, as four
+// words so that an entry needs no 8-byte alignment.
+type cacheDigest [4]uint32
+
+// hash returns the first hash, which chooses the shard and the slot.
+func (d cacheDigest) hash() uint64 {
+	return uint64(d[0]) | uint64(d[1])<<32
+}
+
 type cacheEntry struct {
-	// expires is when a finished entry may be forgotten (unix
-	// nanoseconds); 0 while the request is being handled.
-	expires int64
-	key     cacheKey
+	digest cacheDigest
+	// expires is when a finished entry may be forgotten, in milliseconds
+	// after its generation's base; 0 while the request is being handled.
+	expires uint32
 	// off and n locate the response in its generation's arena; n is 0
 	// while the request is being handled, or when it was dropped.
-	off, n uint32
+	off uint32
+	n   uint16
 }
 
 type cacheGen struct {
+	// base is the unix millisecond the expiries count from: when sweep
+	// made the generation, or for the first one, its first finish.
+	base int64
 	// slots is the table over entries: 0 is free, i+1 is entries[i]. Its
 	// length is a power of two, and at most 3/4 of it is used.
 	slots   []uint32
@@ -76,30 +101,41 @@ func newCacheGen(n, arena int) cacheGen {
 	}
 }
 
-// lookup returns the index in g.entries of k, whose hash is h, or -1.
-func (g *cacheGen) lookup(k cacheKey, h uint64) int {
+// expiresAt returns when e, an entry of g, expires, in unix milliseconds.
+func (g *cacheGen) expiresAt(e cacheEntry) int64 {
+	return g.base + int64(e.expires)
+}
+
+// expiry returns at, in unix milliseconds, as an expiry of an entry of g:
+// never 0, which means in flight. (at is later than g.base unless the
+// clock went back.)
+func (g *cacheGen) expiry(at int64) uint32 {
+	return uint32(min(max(at-g.base, 1), math.MaxUint32))
+}
+
+// lookup returns the index in g.entries of d, or -1.
+func (g *cacheGen) lookup(d cacheDigest) int {
 	mask := uint64(len(g.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := d.hash() & mask; ; i = (i + 1) & mask {
 		switch s := g.slots[i]; {
 		case s == 0:
 			return -1
-		case g.entries[s-1].key == k:
+		case g.entries[s-1].digest == d:
 			return int(s - 1)
 		}
 	}
 }
 
-// add appends e, whose key has hash h. The caller knows e.key is not in g
-// yet.
-func (g *cacheGen) add(e cacheEntry, h uint64, seed maphash.Seed) {
+// add appends e. The caller knows e.digest is not in g yet.
+func (g *cacheGen) add(e cacheEntry) {
 	if (len(g.entries)+1)*4 > len(g.slots)*3 {
 		g.slots = make([]uint32, 2*len(g.slots))
 		for i := range g.entries {
-			g.place(maphash.Comparable(seed, g.entries[i].key), i)
+			g.place(g.entries[i].digest.hash(), i)
 		}
 	}
 	g.entries = append(g.entries, e)
-	g.place(h, len(g.entries)-1)
+	g.place(e.digest.hash(), len(g.entries)-1)
 }
 
 func (g *cacheGen) place(h uint64, i int) {
@@ -117,11 +153,11 @@ type cacheShard struct {
 	gens [cacheGenerations]cacheGen // gens[0] is the newest
 }
 
-// find returns the newest generation holding k and its index there, or
+// find returns the newest generation holding d and its index there, or
 // nil.
-func (s *cacheShard) find(k cacheKey, h uint64) (*cacheGen, int) {
+func (s *cacheShard) find(d cacheDigest) (*cacheGen, int) {
 	for g := range s.gens {
-		if i := s.gens[g].lookup(k, h); i >= 0 {
+		if i := s.gens[g].lookup(d); i >= 0 {
 			return &s.gens[g], i
 		}
 	}
@@ -130,12 +166,12 @@ func (s *cacheShard) find(k cacheKey, h uint64) (*cacheGen, int) {
 
 type dupCache struct {
 	ttl    time.Duration
-	seed   maphash.Seed
+	seeds  [2]maphash.Seed // of the digest's two hashes
 	shards [cacheShards]cacheShard
 }
 
 func newDupCache(ttl time.Duration) *dupCache {
-	c := &dupCache{ttl: ttl, seed: maphash.MakeSeed()}
+	c := &dupCache{ttl: ttl, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	for i := range c.shards {
 		for g := range c.shards[i].gens {
 			c.shards[i].gens[g] = newCacheGen(0, 0)
@@ -144,11 +180,19 @@ func newDupCache(ttl time.Duration) *dupCache {
 	return c
 }
 
-// shard returns the shard of k and k's hash. The shard is chosen by the
-// hash's top bits, the slot in a generation by its low bits.
-func (c *dupCache) shard(k cacheKey) (*cacheShard, uint64) {
-	h := maphash.Comparable(c.seed, k)
-	return &c.shards[h>>(64-cacheShardBits)], h
+// sweepEvery is how often the server calls sweep.
+func (c *dupCache) sweepEvery() time.Duration {
+	return c.ttl / (cacheGenerations - 1)
+}
+
+// shard returns the shard of k and k's digest. The shard is chosen by the
+// top bits of the digest's first hash, the slot in a generation by its
+// low bits.
+func (c *dupCache) shard(k cacheKey) (*cacheShard, cacheDigest) {
+	h0 := maphash.Comparable(c.seeds[0], k)
+	h1 := maphash.Comparable(c.seeds[1], k)
+	d := cacheDigest{uint32(h0), uint32(h0 >> 32), uint32(h1), uint32(h1 >> 32)}
+	return &c.shards[h0>>(64-cacheShardBits)], d
 }
 
 // cacheState says what to do with a request.
@@ -163,83 +207,93 @@ const (
 // begin claims k for a new request, or reports a duplicate. For a replay it
 // returns the cached response, which the caller must not change.
 func (c *dupCache) begin(k cacheKey, now time.Time) (cacheState, []byte) {
-	s, h := c.shard(k)
+	s, d := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, i := s.find(k, h)
+	g, i := s.find(d)
 	if g != nil {
 		e := g.entries[i]
 		switch {
 		case e.expires == 0:
 			return cacheInFlight, nil // so is its retransmit
-		case now.UnixNano() < e.expires && e.n == 0:
+		case now.UnixMilli() < g.expiresAt(e) && e.n == 0:
 			return cacheInFlight, nil // dropped on purpose
-		case now.UnixNano() < e.expires:
-			return cacheReplay, g.arena[e.off : e.off+e.n : e.off+e.n]
+		case now.UnixMilli() < g.expiresAt(e):
+			end := e.off + uint32(e.n)
+			return cacheReplay, g.arena[e.off:end:end]
 		}
 		// Its time is up: a new request.
 		if g == &s.gens[0] {
-			g.entries[i] = cacheEntry{key: k}
+			g.entries[i] = cacheEntry{digest: d}
 			return cacheNew, nil
 		}
 	}
-	s.gens[0].add(cacheEntry{key: k}, h, c.seed)
+	s.gens[0].add(cacheEntry{digest: d})
 	return cacheNew, nil
 }
 
 // finish records (a copy of) the response sent for k, nil when the
-// request was dropped; it is kept for the cache's TTL.
+// request was dropped; it is kept for the cache's TTL, rounded up to the
+// millisecond.
 func (c *dupCache) finish(k cacheKey, resp []byte, now time.Time) {
-	s, h := c.shard(k)
+	s, d := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, i := s.find(k, h)
+	g, i := s.find(d)
 	if g == nil {
 		return
 	}
 	newest := &s.gens[0]
-	e := cacheEntry{expires: now.Add(c.ttl).UnixNano(), key: k}
+	if newest.base == 0 {
+		newest.base = now.UnixMilli() // the first generation, made before any time was known
+	}
+	e := cacheEntry{digest: d, expires: newest.expiry(now.Add(c.ttl + time.Millisecond - 1).UnixMilli())}
 	e.off, e.n = newest.hold(resp)
 	if g == newest {
 		newest.entries[i] = e
 		return
 	}
-	newest.add(e, h, c.seed) // the older one is shadowed until it goes
+	newest.add(e) // the older one is shadowed until it goes
 }
 
 // hold copies resp into g's arena and returns where it is; n is 0 for no
-// response. (An arena of 4 GiB cannot fill within a ttl; were it full,
-// the entry would answer retransmits as dropped, never as new.)
-func (g *cacheGen) hold(resp []byte) (off, n uint32) {
-	if len(resp) == 0 || len(g.arena)+len(resp) > math.MaxUint32 {
+// response. (A RADIUS packet is at most 4096 bytes, and an arena of 4 GiB
+// cannot fill within a ttl; were it full, the entry would answer
+// retransmits as dropped, never as new.)
+func (g *cacheGen) hold(resp []byte) (off uint32, n uint16) {
+	if len(resp) == 0 || len(resp) > math.MaxUint16 || len(g.arena)+len(resp) > math.MaxUint32 {
 		return 0, 0
 	}
 	off = uint32(len(g.arena))
 	g.arena = append(g.arena, resp...)
-	return off, uint32(len(resp))
+	return off, uint16(len(resp))
 }
 
 // sweep starts a new generation and forgets the oldest; the server calls
-// it every ttl/2. Entries of the oldest that are still in flight, or
+// it every sweepEvery. Entries of the oldest that are still in flight, or
 // whose time is not up (sweep came early), move to the new generation,
-// unless a newer generation holds their key (the entry moved on).
+// their expiry counted from its base, unless a newer generation holds
+// their key (the entry moved on).
 func (c *dupCache) sweep(now time.Time) {
-	t := now.UnixNano()
+	t := now.UnixMilli()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
 		newest := newCacheGen(len(s.gens[0].entries), len(s.gens[0].arena))
+		newest.base = t
 		oldest := &s.gens[cacheGenerations-1]
 		for _, e := range oldest.entries {
-			if e.expires != 0 && t >= e.expires {
+			if e.expires != 0 && t >= oldest.expiresAt(e) {
 				continue
 			}
-			h := maphash.Comparable(c.seed, e.key)
-			if g, _ := s.find(e.key, h); g != oldest {
+			if g, _ := s.find(e.digest); g != oldest {
 				continue
 			}
-			e.off, e.n = newest.hold(oldest.arena[e.off : e.off+e.n])
-			newest.add(e, h, c.seed)
+			if e.expires != 0 {
+				e.expires = newest.expiry(oldest.expiresAt(e))
+			}
+			e.off, e.n = newest.hold(oldest.arena[e.off : e.off+uint32(e.n)])
+			newest.add(e)
 		}
 		copy(s.gens[1:], s.gens[:cacheGenerations-1])
 		s.gens[0] = newest
@@ -255,7 +309,7 @@ func (c *dupCache) len() int {
 		s.mu.Lock()
 		for g := range s.gens {
 			for _, e := range s.gens[g].entries {
-				if found, _ := s.find(e.key, maphash.Comparable(c.seed, e.key)); found == &s.gens[g] {
+				if found, _ := s.find(e.digest); found == &s.gens[g] {
 					n++
 				}
 			}

@@ -255,7 +255,7 @@ func (s *Server) serve(ctx context.Context, conn net.PacketConn, handle func(net
 }
 
 func (s *Server) sweepLoop(ctx context.Context, done <-chan struct{}) {
-	t := time.NewTicker(s.opts.CacheTTL / 2)
+	t := time.NewTicker(s.cache.sweepEvery())
 	defer t.Stop()
 	for {
 		select {
