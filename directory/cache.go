@@ -20,10 +20,15 @@ import (
 //
 // A campus has tens of thousands of users in the cache, so it holds no
 // pointer per entry, which the garbage collector would follow on every
-// cycle: each shard keeps generations of an index (the name's hash →
-// where the entry is) and one byte arena holding the encoded entries.
-// sweep starts a new generation every TTL/2 and forgets the oldest of
-// three; an entry is written to the newest, so it is held for its TTL.
+// cycle, and no Go map, which took more memory per user than the user's
+// entry: each shard keeps generations of a slice of 12-byte refs (where
+// the entry is, when it expires, 32 bits of the name's hash) with an
+// open-addressing table of uint32 over it, and one byte arena holding the
+// encoded entries. sweep starts a new generation every TTL/2 and forgets
+// the oldest of three; an entry is written to the newest, so it is held
+// for its TTL. A replaced or forgotten entry stays in its generation,
+// dead, until the name is put there again or the generation is compacted
+// or goes.
 
 const (
 	cacheShards = 64
@@ -47,43 +52,156 @@ const (
 // same for most users) was cut off its end, else 0. That suffix is about
 // a third of an entry.
 
-// cacheRef locates an entry: its offset in the generation's arena, and
-// when it expires (unix nanoseconds).
+// cacheRef locates an entry in its generation.
 type cacheRef struct {
-	off     uint32
-	expires int64
+	off uint32 // in the arena
+	// expires is when the entry's time is up, in milliseconds after the
+	// generation's base; 0 once the entry is dropped. A generation lives
+	// about 1.5 TTL, and a TTL is at most an hour: far from the 49 days
+	// a uint32 holds.
+	expires uint32
+	// tag is the top 32 bits of the name's hash, whose low bits chose
+	// the shard. The tag's low bits place the ref in the table, and all
+	// of them turn away other names without reading the arena. A table
+	// has a few thousand slots, so some 20 of the bits still tell apart
+	// the names that land near each other, and growing the table needs
+	// only the tags, not the names hashed again.
+	tag uint32
 }
+
+func (r cacheRef) live() bool { return r.expires != 0 }
 
 type cacheGen struct {
-	index   map[uint64]cacheRef // by maphash of the name; the entry holds the name
-	arena   []byte              // appended to, or rebuilt by compact
-	garbage int                 // bytes of arena no index entry refers to
+	base int64 // unix milliseconds: when the generation started
+	// slots is the table over refs: 0 is free, i+1 is refs[i]. Its length
+	// is a power of two, and at most 3/4 of it is used.
+	slots   []uint32
+	refs    []cacheRef
+	live    int    // refs not dropped
+	arena   []byte // appended to, or rebuilt by compact
+	garbage int    // bytes of arena that dropped refs point to
 }
 
-// drop removes the entry of hash h at r from g.
-func (g *cacheGen) drop(h uint64, r cacheRef) {
-	delete(g.index, h)
+// newCacheGen returns a generation starting at base (unix milliseconds)
+// with room for n entries and an arena of arena bytes.
+func newCacheGen(base int64, n, arena int) cacheGen {
+	size := 8
+	for size*3/4 < n {
+		size *= 2
+	}
+	return cacheGen{
+		base:  base,
+		slots: make([]uint32, size),
+		refs:  make([]cacheRef, 0, n),
+		arena: make([]byte, 0, arena),
+	}
+}
+
+// lookup returns the index in g.refs of name's live entry, or -1.
+func (g *cacheGen) lookup(tag uint32, name string) int {
+	mask := uint32(len(g.slots) - 1)
+	for i := tag & mask; ; i = (i + 1) & mask {
+		s := g.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if r := g.refs[s-1]; r.tag == tag && r.live() && entryIs(g.arena[r.off:], name) {
+			return int(s - 1)
+		}
+	}
+}
+
+// add puts r, name's entry, in g; the caller knows g holds no live entry
+// of name's. A dead one's ref is reused: a user whose password is wrong
+// again and again is forgotten and put again each time, and would
+// otherwise leave a run of dead refs in the table for every lookup that
+// lands in it to walk.
+func (g *cacheGen) add(r cacheRef, name string) {
+	mask := uint32(len(g.slots) - 1)
+	for i := r.tag & mask; g.slots[i] != 0; i = (i + 1) & mask {
+		if d := &g.refs[g.slots[i]-1]; d.tag == r.tag && entryIs(g.arena[d.off:], name) {
+			*d = r
+			g.live++
+			return
+		}
+	}
+	g.push(r)
+}
+
+// push appends r, whose name has no entry in g, growing the table when it
+// would be more than 3/4 used.
+func (g *cacheGen) push(r cacheRef) {
+	if (len(g.refs)+1)*4 > len(g.slots)*3 {
+		g.slots = make([]uint32, 2*len(g.slots))
+		for i, r := range g.refs {
+			g.place(r.tag, i)
+		}
+	}
+	g.refs = append(g.refs, r)
+	g.place(r.tag, len(g.refs)-1)
+	g.live++
+}
+
+// place puts refs[i], whose tag is tag, in the first free slot from the
+// tag's.
+func (g *cacheGen) place(tag uint32, i int) {
+	mask := uint32(len(g.slots) - 1)
+	for j := tag & mask; ; j = (j + 1) & mask {
+		if g.slots[j] == 0 {
+			g.slots[j] = uint32(i + 1)
+			return
+		}
+	}
+}
+
+// drop marks the live entry refs[i] dead. Its bytes stay in the arena,
+// as garbage, until compact, which leaves out the dead refs.
+func (g *cacheGen) drop(i int) {
+	r := &g.refs[i]
 	g.garbage += skipEntry(g.arena[r.off:])
+	r.expires = 0
+	g.live--
 }
 
-// keep copies the entry of hash h at r in from into g.
-func (g *cacheGen) keep(from *cacheGen, h uint64, r cacheRef) {
+// expiry returns at (unix milliseconds) in milliseconds after g's base;
+// ok is false when a ref cannot hold that: at is not after the base (the
+// clock went back by more than a TTL since the generation started), or
+// more than 49 days after it.
+func (g *cacheGen) expiry(at int64) (ms uint32, ok bool) {
+	d := at - g.base
+	if d <= 0 || d > math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(d), true
+}
+
+// expired reports whether the live entry r's time is up at now (unix
+// milliseconds).
+func (g *cacheGen) expired(r cacheRef, now int64) bool {
+	return now-g.base >= int64(r.expires)
+}
+
+// keep copies the live entry r of from into g, which holds no entry of
+// its name.
+func (g *cacheGen) keep(from *cacheGen, r cacheRef) {
+	expires, ok := g.expiry(from.base + int64(r.expires))
+	if !ok {
+		return
+	}
 	e := from.arena[r.off:]
 	e = e[:skipEntry(e)]
-	g.index[h] = cacheRef{off: uint32(len(g.arena)), expires: r.expires}
+	g.push(cacheRef{off: uint32(len(g.arena)), expires: expires, tag: r.tag})
 	g.arena = append(g.arena, e...)
 }
 
-// compact rebuilds g with only the entries its index refers to.
-// Identities handed out by get are copies, so nothing refers to the old
-// arena.
+// compact rebuilds g with only its live entries. Identities handed out by
+// get are copies, so nothing refers to the old arena.
 func (g *cacheGen) compact() {
-	fresh := cacheGen{
-		index: make(map[uint64]cacheRef, len(g.index)),
-		arena: make([]byte, 0, len(g.arena)-g.garbage),
-	}
-	for h, r := range g.index {
-		fresh.keep(g, h, r)
+	fresh := newCacheGen(g.base, g.live, len(g.arena)-g.garbage)
+	for _, r := range g.refs {
+		if r.live() {
+			fresh.keep(g, r)
+		}
 	}
 	*g = fresh
 }
@@ -93,33 +211,35 @@ type cacheShard struct {
 	gens [cacheGenerations]cacheGen // gens[0] is the newest
 }
 
-// find returns the generation holding name's entry and where it is.
-func (s *cacheShard) find(h uint64, name string) (*cacheGen, cacheRef, bool) {
+// find returns the generation holding name's live entry and its index
+// there, or nil. A name has at most one live entry in the shard.
+func (s *cacheShard) find(tag uint32, name string) (*cacheGen, int) {
 	for i := range s.gens {
-		g := &s.gens[i]
-		if r, ok := g.index[h]; ok && entryIs(g.arena[r.off:], name) {
-			return g, r, true
+		if j := s.gens[i].lookup(tag, name); j >= 0 {
+			return &s.gens[i], j
 		}
 	}
-	return nil, cacheRef{}, false
+	return nil, -1
 }
 
-// dropExpired forgets the entries whose time is up.
+// dropExpired forgets the entries whose time is up at now (unix
+// milliseconds).
 func (s *cacheShard) dropExpired(now int64) {
 	for i := range s.gens {
-		for h, r := range s.gens[i].index {
-			if now >= r.expires {
-				s.gens[i].drop(h, r)
+		g := &s.gens[i]
+		for j, r := range g.refs {
+			if r.live() && g.expired(r, now) {
+				g.drop(j)
 			}
 		}
 	}
 }
 
-// len returns the entries in s.
+// len returns the live entries in s.
 func (s *cacheShard) len() int {
 	n := 0
 	for i := range s.gens {
-		n += len(s.gens[i].index)
+		n += s.gens[i].live
 	}
 	return n
 }
@@ -142,26 +262,29 @@ func newIdentityCache(ttl time.Duration, now func() time.Time, baseDN string) *i
 	if baseDN != "" {
 		c.suffix = "," + baseDN
 	}
+	start := now().UnixMilli()
 	for i := range c.shards {
 		for g := range c.shards[i].gens {
-			c.shards[i].gens[g].index = make(map[uint64]cacheRef)
+			c.shards[i].gens[g] = newCacheGen(start, 0, 0)
 		}
 	}
 	return c
 }
 
-func (c *identityCache) shard(name string) (*cacheShard, uint64) {
+// shard returns name's shard, chosen by the low bits of its hash, and its
+// tag, the top 32 bits.
+func (c *identityCache) shard(name string) (*cacheShard, uint32) {
 	h := maphash.String(c.seed, name)
-	return &c.shards[h%cacheShards], h
+	return &c.shards[h%cacheShards], uint32(h >> 32)
 }
 
 // get returns the cached identity of a normalised name.
 func (c *identityCache) get(name string) (Identity, bool) {
-	s, h := c.shard(name)
+	s, tag := c.shard(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, r, ok := s.find(h, name); ok && c.now().UnixNano() < r.expires {
-		if id, ok := decodeEntry(g.arena[r.off:], name, c.suffix); ok {
+	if g, i := s.find(tag, name); g != nil && !g.expired(g.refs[i], c.now().UnixMilli()) {
+		if id, ok := decodeEntry(g.arena[g.refs[i].off:], name, c.suffix); ok {
 			c.hits.Add(1)
 			return id, true
 		}
@@ -172,12 +295,12 @@ func (c *identityCache) get(name string) (Identity, bool) {
 
 // put remembers id for name until the TTL passes.
 func (c *identityCache) put(name string, id Identity) {
-	s, h := c.shard(name)
-	now := c.now().UnixNano()
+	s, tag := c.shard(name)
+	now := c.now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, r, ok := s.find(h, name); ok {
-		g.drop(h, r)
+	if g, i := s.find(tag, name); g != nil {
+		g.drop(i)
 	}
 	if s.len() >= cacheMax/cacheShards {
 		s.dropExpired(now)
@@ -189,21 +312,24 @@ func (c *identityCache) put(name string, id Identity) {
 	if len(newest.arena) >= compactAbove && newest.garbage > len(newest.arena)/2 {
 		newest.compact()
 	}
-	if len(newest.arena) > math.MaxUint32-entryLen(name, id) {
-		return // not within a TTL; were it so, the user is just not cached
+	expires, ok := newest.expiry(now + c.ttl.Milliseconds())
+	if !ok || len(newest.arena) > math.MaxUint32-entryLen(name, id) {
+		// A 4 GiB arena, a generation 49 days old (no sweeps), the
+		// clock set back by more than a TTL since the last sweep: the
+		// user is not cached.
+		return
 	}
-	off := len(newest.arena)
+	newest.add(cacheRef{off: uint32(len(newest.arena)), expires: expires, tag: tag}, name)
 	newest.arena = appendEntry(newest.arena, name, id, c.suffix)
-	newest.index[h] = cacheRef{off: uint32(off), expires: now + int64(c.ttl)}
 }
 
 // forget drops name.
 func (c *identityCache) forget(name string) {
-	s, h := c.shard(name)
+	s, tag := c.shard(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, r, ok := s.find(h, name); ok {
-		g.drop(h, r)
+	if g, i := s.find(tag, name); g != nil {
+		g.drop(i)
 	}
 }
 
@@ -211,17 +337,19 @@ func (c *identityCache) forget(name string) {
 // it every TTL/2. Entries of the oldest whose time is not up (sweep came
 // early) move to the new generation.
 func (c *identityCache) sweep() {
-	now := c.now().UnixNano()
+	now := c.now().UnixMilli()
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		// No room is reserved: once the users are cached, few new ones
-		// come until their entries expire.
-		newest := cacheGen{index: make(map[uint64]cacheRef)}
+		// Room for what the newest holds: about as many users come back
+		// in each TTL/2, and a table grown by doubling from empty would
+		// leave up to half of its room unused.
+		held := &s.gens[0]
+		newest := newCacheGen(now, held.live, len(held.arena)-held.garbage)
 		oldest := &s.gens[cacheGenerations-1]
-		for h, r := range oldest.index {
-			if now < r.expires {
-				newest.keep(oldest, h, r)
+		for _, r := range oldest.refs {
+			if r.live() && !oldest.expired(r, now) {
+				newest.keep(oldest, r)
 			}
 		}
 		copy(s.gens[1:], s.gens[:cacheGenerations-1])
