@@ -77,8 +77,8 @@ type cacheEntry struct {
 }
 
 type cacheGen struct {
-	// base is the unix millisecond the expiries count from: when sweep
-	// made the generation, or for the first one, its first finish.
+	// base is the unix millisecond the expiries count from: when the
+	// cache or sweep made the generation.
 	base int64
 	// slots is the table over entries: 0 is free, i+1 is entries[i]. Its
 	// length is a power of two, and at most 3/4 of it is used.
@@ -87,14 +87,15 @@ type cacheGen struct {
 	arena   []byte // append-only: bytes handed out are never changed
 }
 
-// newCacheGen returns a generation with room for n entries and an arena
-// of arena bytes.
-func newCacheGen(n, arena int) cacheGen {
+// newCacheGen returns a generation starting at base (unix milliseconds)
+// with room for n entries and an arena of arena bytes.
+func newCacheGen(base int64, n, arena int) cacheGen {
 	size := 8
 	for size*3/4 < n {
 		size *= 2
 	}
 	return cacheGen{
+		base:    base,
 		slots:   make([]uint32, size),
 		entries: make([]cacheEntry, 0, n),
 		arena:   make([]byte, 0, arena),
@@ -170,11 +171,12 @@ type dupCache struct {
 	shards [cacheShards]cacheShard
 }
 
-func newDupCache(ttl time.Duration) *dupCache {
+// newDupCache returns a cache holding responses for ttl, made at start.
+func newDupCache(ttl time.Duration, start time.Time) *dupCache {
 	c := &dupCache{ttl: ttl, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	for i := range c.shards {
 		for g := range c.shards[i].gens {
-			c.shards[i].gens[g] = newCacheGen(0, 0)
+			c.shards[i].gens[g] = newCacheGen(start.UnixMilli(), 0, 0)
 		}
 	}
 	return c
@@ -244,9 +246,6 @@ func (c *dupCache) finish(k cacheKey, resp []byte, now time.Time) {
 		return
 	}
 	newest := &s.gens[0]
-	if newest.base == 0 {
-		newest.base = now.UnixMilli() // the first generation, made before any time was known
-	}
 	e := cacheEntry{digest: d, expires: newest.expiry(now.Add(c.ttl + time.Millisecond - 1).UnixMilli())}
 	e.off, e.n = newest.hold(resp)
 	if g == newest {
@@ -279,8 +278,7 @@ func (c *dupCache) sweep(now time.Time) {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		newest := newCacheGen(len(s.gens[0].entries), len(s.gens[0].arena))
-		newest.base = t
+		newest := newCacheGen(t, len(s.gens[0].entries), len(s.gens[0].arena))
 		oldest := &s.gens[cacheGenerations-1]
 		for _, e := range oldest.entries {
 			if e.expires != 0 && t >= oldest.expiresAt(e) {

@@ -19,8 +19,8 @@ func wantReplay(t *testing.T, c *dupCache, k cacheKey, at time.Time, want, what 
 }
 
 func TestDupCache(t *testing.T) {
-	c := newDupCache(10 * time.Second)
 	now := time.Unix(1_700_000_000, 0)
+	c := newDupCache(10*time.Second, now)
 	k := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40000"), 7, [16]byte{1, 2, 3})
 
 	if st, _ := c.begin(k, now); st != cacheNew {
@@ -53,8 +53,8 @@ func TestDupCache(t *testing.T) {
 }
 
 func TestDupCacheDroppedStaysDropped(t *testing.T) {
-	c := newDupCache(10 * time.Second)
 	now := time.Unix(1_700_000_000, 0)
+	c := newDupCache(10*time.Second, now)
 	k := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40000"), 1, [16]byte{})
 	c.begin(k, now)
 	c.finish(k, nil, now)
@@ -68,16 +68,16 @@ func TestDupCacheDroppedStaysDropped(t *testing.T) {
 // TTL after it was finished at the latest.
 func TestDupCacheGenerations(t *testing.T) {
 	const ttl = 10 * time.Second
-	if every := newDupCache(ttl).sweepEvery(); every != ttl/4 {
+	now := time.Unix(1_700_000_000, 0)
+	if every := newDupCache(ttl, now).sweepEvery(); every != ttl/4 {
 		t.Fatalf("sweep every %v, want %v", every, ttl/4)
 	}
-	now := time.Unix(1_700_000_000, 0)
 	for _, sweeps := range [][]time.Duration{
 		{2500 * time.Millisecond, 5 * time.Second, 7500 * time.Millisecond, 10 * time.Second}, // every ttl/4
 		{1 * time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second, 9 * time.Second}, // early
 		{0, 0, 0, 0, 0, 0, 0}, // many at once
 	} {
-		c := newDupCache(ttl)
+		c := newDupCache(ttl, now)
 		answered := newCacheKey(netip.MustParseAddrPort("192.0.2.1:1812"), 1, [16]byte{1})
 		slow := newCacheKey(netip.MustParseAddrPort("192.0.2.1:1812"), 2, [16]byte{2})
 		c.begin(answered, now)
@@ -111,8 +111,8 @@ func TestDupCacheGenerations(t *testing.T) {
 // back when its generation is swept and turn retransmits into drops.
 func TestDupCacheFinishedAfterRotation(t *testing.T) {
 	const ttl = 10 * time.Second
-	c := newDupCache(ttl)
 	t0 := time.Unix(1_700_000_000, 0)
+	c := newDupCache(ttl, t0)
 	k := newCacheKey(netip.MustParseAddrPort("192.0.2.7:1645"), 3, [16]byte{3})
 	c.begin(k, t0)
 	c.sweep(t0.Add(5 * time.Second))
@@ -131,8 +131,8 @@ func TestDupCacheFinishedAfterRotation(t *testing.T) {
 // its retransmits get the new answer, not the old one.
 func TestDupCacheReusedAfterExpiry(t *testing.T) {
 	const ttl = 10 * time.Second
-	c := newDupCache(ttl)
 	t0 := time.Unix(1_700_000_000, 0)
+	c := newDupCache(ttl, t0)
 	k := newCacheKey(netip.MustParseAddrPort("192.0.2.7:1645"), 4, [16]byte{4})
 	c.begin(k, t0)
 	c.finish(k, []byte("old"), t0)
@@ -157,8 +157,8 @@ func TestDupCacheReusedAfterExpiry(t *testing.T) {
 // rotated meanwhile.
 func TestDupCacheManyRequests(t *testing.T) {
 	const ttl = 10 * time.Second
-	c := newDupCache(ttl)
 	t0 := time.Unix(1_700_000_000, 0)
+	c := newDupCache(ttl, t0)
 	key := func(i int) cacheKey {
 		return newCacheKey(netip.AddrPortFrom(netip.MustParseAddr("10.1.2.3"), uint16(1024+i%32)), byte(i), [16]byte{byte(i >> 8), byte(i >> 16)})
 	}
@@ -221,7 +221,8 @@ func TestDupCacheExpiry(t *testing.T) {
 		{"moved, within a millisecond", true, 300 * time.Microsecond, 2, ttl + time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newDupCache(ttl)
+			// Made off the millisecond, as a server starts at any time.
+			c := newDupCache(ttl, t0.Add(-2345678*time.Nanosecond))
 			if tc.swept {
 				c.sweep(t0.Add(-1234567 * time.Nanosecond))
 			}
@@ -245,8 +246,8 @@ func TestDupCacheExpiry(t *testing.T) {
 // A request differing from another in one part of the key only is
 // another request.
 func TestDupCacheKeyParts(t *testing.T) {
-	c := newDupCache(10 * time.Second)
 	now := time.Unix(1_700_000_000, 0)
+	c := newDupCache(10*time.Second, now)
 	src := netip.MustParseAddrPort("192.0.2.1:1812")
 	auth := [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	otherAuth := auth
@@ -283,6 +284,17 @@ func benchKey(i int) cacheKey {
 // acceptBytes is as long as an Access-Accept with a Message-Authenticator.
 const acceptBytes = 38
 
+// heldBy returns the cache fill makes and the bytes of heap it holds.
+func heldBy(fill func() *dupCache) (*dupCache, float64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := fill()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	return c, float64(after.HeapAlloc) - float64(before.HeapAlloc)
+}
+
 // BenchmarkDupCacheMemory reports the heap one answered request costs
 // while it is held: its entry, its slot and its response, for 100,000
 // requests.
@@ -292,18 +304,16 @@ func BenchmarkDupCacheMemory(b *testing.B) {
 	resp := make([]byte, acceptBytes)
 	var perEntry float64
 	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		c := newDupCache(10 * time.Second)
-		for i := range n {
-			k := benchKey(i)
-			c.begin(k, now)
-			c.finish(k, resp, now)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / n
+		c, heap := heldBy(func() *dupCache {
+			c := newDupCache(10*time.Second, now)
+			for i := range n {
+				k := benchKey(i)
+				c.begin(k, now)
+				c.finish(k, resp, now)
+			}
+			return c
+		})
+		perEntry = heap / n
 		if got := c.len(); got != n {
 			b.Fatalf("entries: %d, want %d", got, n)
 		}
@@ -326,25 +336,23 @@ func BenchmarkDupCacheSteadyMemory(b *testing.B) {
 	resp := make([]byte, acceptBytes)
 	var heap, perEntry float64
 	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		c := newDupCache(ttl)
-		every := c.sweepEvery()
-		next := every
-		for i := range int(4*ttl/time.Second) * rate {
-			at := time.Duration(i) * time.Second / rate
-			if at >= next {
-				c.sweep(t0.Add(next))
-				next += every
+		var c *dupCache
+		c, heap = heldBy(func() *dupCache {
+			c := newDupCache(ttl, t0)
+			every := c.sweepEvery()
+			next := every
+			for i := range int(4*ttl/time.Second) * rate {
+				at := time.Duration(i) * time.Second / rate
+				if at >= next {
+					c.sweep(t0.Add(next))
+					next += every
+				}
+				k := benchKey(i)
+				c.begin(k, t0.Add(at))
+				c.finish(k, resp, t0.Add(at))
 			}
-			k := benchKey(i)
-			c.begin(k, t0.Add(at))
-			c.finish(k, resp, t0.Add(at))
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		heap = float64(after.HeapAlloc - before.HeapAlloc)
+			return c
+		})
 		perEntry = heap / float64(c.len())
 	}
 	b.ReportMetric(heap/1e6, "MB")

@@ -165,7 +165,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		log:        opts.Logger,
 		store:      opts.Store,
 		now:        opts.Now,
-		cache:      newDupCache(opts.CacheTTL),
+		cache:      newDupCache(opts.CacheTTL, opts.Now()),
 		challenges: newChallenges(100000),
 		dropLog:    newRateLimiter(time.Minute, 10000),
 	}
