@@ -18,7 +18,8 @@ import (
 // At thousands of requests a second the cache holds tens of thousands of
 // entries, so it holds no pointer per entry: each shard keeps its entries
 // in generations, a slice of fixed-size entries with an open-addressing
-// table over it, plus one byte arena holding the responses. The garbage
+// table over it, plus one byte arena holding the responses, without
+// most of their signatures (appendCompact: 8 bytes of an Access-Accept). The garbage
 // collector never scans them, and a generation is forgotten whole: sweep
 // starts a new generation every ttl/4 and forgets the oldest of five. A
 // response is always written to the newest, so it is held at least its
@@ -30,10 +31,10 @@ import (
 // the key: two maphash hashes under random seeds of the cache's own. Two
 // requests share an entry only if their keys collide in all 128 bits,
 // which no one can aim at without the seeds. And were it to happen, the
-// cached response would go to the second request's source carrying a
-// Response Authenticator computed over the first request's Authenticator
-// (RFC 2865 §3): its NAS discards it. A collision can cost a request its
-// answer, never make an Accept for another. An expiry counts
+// response signed again for the second request would not match the 32
+// bits of the first's Response Authenticator that the cache keeps, save
+// once in four billion, and is not sent (expandResponse). A collision can
+// cost a request its answer, never make an Accept for another. An expiry counts
 // milliseconds from its generation's base: an entry stays in a
 // generation about 1.25 ttl, far from the 49 days 32 bits hold.
 

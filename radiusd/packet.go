@@ -3,6 +3,7 @@ package radiusd
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"hash"
@@ -102,12 +103,20 @@ func (cl *client) encodeResponse(code radius.Code, req *radius.Packet, attrs rad
 	if err != nil {
 		return nil, err
 	}
-	// The Message-Authenticator is the first attribute: bytes 22..38. An
-	// Accounting-Response to an Accounting-Request computes it over a zero
-	// authenticator, as the request did (what FreeRADIUS does and checks).
+	cl.sign(b, req)
+	return b, nil
+}
+
+// sign fills in the Message-Authenticator, the first attribute of b (a
+// response to req holding req's Authenticator and a zero
+// Message-Authenticator: bytes 22..38), then the Response Authenticator.
+// An Accounting-Response to an Accounting-Request computes the
+// Message-Authenticator over a zero authenticator, as the request did
+// (what FreeRADIUS does and checks).
+func (cl *client) sign(b []byte, req *radius.Packet) {
 	mac := cl.mac()
 	defer cl.macs.Put(mac)
-	if code == radius.CodeAccountingResponse && req.Code == radius.CodeAccountingRequest {
+	if radius.Code(b[0]) == radius.CodeAccountingResponse && req.Code == radius.CodeAccountingRequest {
 		var zero [16]byte
 		mac.Write(b[:4])
 		mac.Write(zero[:])
@@ -121,7 +130,60 @@ func (cl *client) encodeResponse(code radius.Code, req *radius.Packet, attrs rad
 	h.Write(b)
 	h.Write(req.Secret)
 	h.Sum(b[4:4])
-	return b, nil
+}
+
+// The duplicate cache keeps a response without most of its two
+// signatures, the Response Authenticator and the Message-Authenticator:
+// both are computed over the request's Authenticator and the shared
+// secret, which a retransmit carries and its client has, so they come out
+// the same again. It keeps the first 4 bytes of the Response
+// Authenticator to check that they do: a request that only shares the
+// original's cache entry (a 128-bit digest collision, see cache.go) gets
+// nothing, as it got an answer its NAS would discard before. An
+// Access-Accept is 38 bytes on the wire; 8 are kept.
+
+// signedLen is what appendCompact leaves out: 12 bytes of the Response
+// Authenticator and the whole Message-Authenticator attribute.
+const signedLen = 12 + 2 + maLen
+
+// appendCompact appends to dst what the duplicate cache keeps of resp, a
+// response made by encodeResponse: its Code, Identifier and Length, the
+// first 4 bytes of its Response Authenticator, and the attributes after
+// the Message-Authenticator. A packet without the Message-Authenticator
+// first is kept whole.
+func appendCompact(dst, resp []byte) []byte {
+	if len(resp) < headerLen+2+maLen || radius.Type(resp[headerLen]) != rfc2869.MessageAuthenticator_Type || resp[headerLen+1] != 2+maLen {
+		return append(dst, resp...)
+	}
+	dst = append(dst, resp[:8]...)
+	return append(dst, resp[headerLen+2+maLen:]...)
+}
+
+// expandResponse returns the response whose compact form (appendCompact)
+// is c, to req, a retransmit of the request it answered: the bytes sent
+// the first time. It returns nil when c is neither form, or was not an
+// answer to req.
+func (cl *client) expandResponse(c []byte, req *radius.Packet) []byte {
+	if len(c) < 8 {
+		return nil
+	}
+	switch n := int(binary.BigEndian.Uint16(c[2:4])); {
+	case n == len(c):
+		return c // kept whole
+	case n != len(c)+signedLen:
+		return nil
+	}
+	b := make([]byte, 0, len(c)+signedLen)
+	b = append(b, c[:4]...)
+	b = append(b, req.Authenticator[:]...)
+	b = append(b, byte(rfc2869.MessageAuthenticator_Type), 2+maLen)
+	b = append(b, make([]byte, maLen)...)
+	b = append(b, c[8:]...)
+	cl.sign(b, req)
+	if subtle.ConstantTimeCompare(b[4:8], c[4:8]) != 1 {
+		return nil
+	}
+	return b
 }
 
 // packetLength returns the length field of a datagram that is long enough

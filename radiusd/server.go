@@ -336,7 +336,9 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	switch state, resp := s.cache.begin(key, s.now()); state {
 	case cacheReplay:
 		s.counters.cacheHits.Add(1)
-		s.write(conn, resp, d)
+		if resp = d.cl.expandResponse(resp, d.pkt); resp != nil {
+			s.write(conn, resp, d)
+		}
 		return
 	case cacheInFlight:
 		s.counters.drops[dropInFlight].Add(1)
@@ -353,7 +355,12 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	defer cancel()
 	resp := s.access(ctx, d.rt, d.cl, d.pkt, d.src, authenticated)
 	// Cache first, then send: a retransmit racing the answer must find it.
-	s.cache.finish(key, resp, s.now())
+	if resp == nil {
+		s.cache.finish(key, nil, s.now())
+	} else {
+		var kept [64]byte // an Access-Accept keeps 8 bytes
+		s.cache.finish(key, appendCompact(kept[:0], resp), s.now())
+	}
 	finished = true
 	if resp != nil {
 		s.write(conn, resp, d)

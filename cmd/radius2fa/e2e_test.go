@@ -145,41 +145,57 @@ func TestUserNamesShareOneEnrollment(t *testing.T) {
 	h.mustCode(request{user: "Eve", password: "eve-pass" + h.code(eve, 0)}, radius.CodeAccessAccept, "")
 }
 
-func TestRetransmitGetsTheSameAccept(t *testing.T) {
+func TestRetransmitGetsTheSameAnswer(t *testing.T) {
 	h := newHarness(t, harnessOptions{clock: newTestClock(fixedNow)})
 	secret := h.enroll("alice")
 	h.start()
 
-	raw, pkt := h.encode(request{user: "alice", password: "alice-pass" + h.code(secret, 0)})
 	conn, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	// The NAS sends, loses the Accept, and sends the very same datagram
+	// The NAS sends, loses the answer, and sends the very same datagram
 	// again from the same port.
-	var answers [][]byte
-	for range 2 {
-		if _, err := conn.Write(raw); err != nil {
-			t.Fatal(err)
+	sendTwice := func(req request) []*response {
+		t.Helper()
+		raw, pkt := h.encode(req)
+		var answers []*response
+		for range 2 {
+			if _, err := conn.Write(raw); err != nil {
+				t.Fatal(err)
+			}
+			resp := h.receive(conn, raw, pkt, 5*time.Second)
+			if resp == nil {
+				t.Fatal("no answer")
+			}
+			answers = append(answers, resp)
 		}
-		resp := h.receive(conn, raw, pkt, 5*time.Second)
-		if resp == nil {
-			t.Fatal("no answer")
+		if !bytes.Equal(answers[0].raw, answers[1].raw) {
+			t.Fatalf("the retransmit got a different answer than the original:\n%x\n%x", answers[1].raw, answers[0].raw)
 		}
-		answers = append(answers, resp.raw)
+		return answers
 	}
-	if answers[0][0] != byte(radius.CodeAccessAccept) {
-		t.Fatalf("first answer %v, want Access-Accept", radius.Code(answers[0][0]))
-	}
-	if !bytes.Equal(answers[0], answers[1]) {
-		t.Fatal("the retransmit got a different answer than the original")
+
+	answers := sendTwice(request{user: "alice", password: "alice-pass" + h.code(secret, 0)})
+	if answers[0].code != radius.CodeAccessAccept {
+		t.Fatalf("first answer %v, want Access-Accept", answers[0].code)
 	}
 	if hits := h.d.server.Stats().CacheHits; hits != 1 {
 		t.Fatalf("cache hits = %d, want 1", hits)
 	}
 	// The step was recorded once: the step after it is still good.
 	h.mustCode(request{user: "alice", password: "alice-pass" + h.code(secret, 1)}, radius.CodeAccessAccept, "")
+
+	// A Reject carries its Reply-Message after the Message-Authenticator;
+	// the retransmit gets it too, and is not a second failure.
+	answers = sendTwice(request{user: "alice", password: "wrong-pass" + h.code(secret, 2)})
+	if r := answers[1]; r.code != radius.CodeAccessReject || r.message == "" {
+		t.Fatalf("retransmit of a wrong password: %v %q, want Access-Reject with a message", r.code, r.message)
+	}
+	if hits := h.d.server.Stats().CacheHits; hits != 2 {
+		t.Fatalf("cache hits = %d, want 2", hits)
+	}
 }
 
 func TestDroppedPackets(t *testing.T) {
