@@ -48,9 +48,16 @@ const (
 // An entry in the arena is its name, its id ("" when it is the name
 // lower-cased, the common case), its DN and its groups, each a uvarint
 // length and the bytes (the groups preceded by their count). The DN is
-// followed by one byte: 1 when the cache's suffix (",<ldap.base_dn>", the
-// same for most users) was cut off its end, else 0. That suffix is about
-// a third of an entry.
+// followed by one byte of flags saying what was cut off its end:
+// dnSuffixCut, the cache's suffix (",<ldap.base_dn>", the same for most
+// users, about a third of an entry), and before it dnNameCut, the name
+// itself (the DN "uid=alice,<base>" of alice keeps "uid=").
+
+// The flags after an entry's DN.
+const (
+	dnSuffixCut = 1 << iota
+	dnNameCut
+)
 
 // cacheRef locates an entry in its generation.
 type cacheRef struct {
@@ -395,11 +402,14 @@ func storedID(name string, id Identity) string {
 func appendEntry(b []byte, name string, id Identity, suffix string) []byte {
 	b = appendField(b, name)
 	b = appendField(b, storedID(name, id))
-	if dn, cut := strings.CutSuffix(id.DN, suffix); suffix != "" && cut {
-		b = append(appendField(b, dn), 1)
-	} else {
-		b = append(appendField(b, id.DN), 0)
+	dn, flags := id.DN, byte(0)
+	if rest, cut := strings.CutSuffix(dn, suffix); suffix != "" && cut {
+		dn, flags = rest, flags|dnSuffixCut
 	}
+	if rest, cut := strings.CutSuffix(dn, name); cut {
+		dn, flags = rest, flags|dnNameCut
+	}
+	b = append(appendField(b, dn), flags)
 	b = binary.AppendUvarint(b, uint64(len(id.Groups)))
 	for _, g := range id.Groups {
 		b = appendField(b, g)
@@ -442,8 +452,12 @@ func decodeEntry(b []byte, name, suffix string) (Identity, bool) {
 	if !ok || len(b) == 0 {
 		return Identity{}, false
 	}
-	if b[0] != 1 { // the DN was stored whole
-		suffix = ""
+	var cutName, cutSuffix string
+	if b[0]&dnNameCut != 0 {
+		cutName = name
+	}
+	if b[0]&dnSuffixCut != 0 {
+		cutSuffix = suffix
 	}
 	b = b[1:]
 	n, k := binary.Uvarint(b)
@@ -451,7 +465,7 @@ func decodeEntry(b []byte, name, suffix string) (Identity, bool) {
 		return Identity{}, false
 	}
 	b = b[k:]
-	id := Identity{ID: string(idb), DN: string(dn) + suffix, Cached: true}
+	id := Identity{ID: string(idb), DN: string(dn) + cutName + cutSuffix, Cached: true}
 	if id.ID == "" {
 		id.ID = strings.ToLower(name)
 	}
@@ -475,7 +489,7 @@ func skipEntry(b []byte) int {
 		_, b, _ = field(b)
 	}
 	if len(b) > 0 {
-		b = b[1:] // the byte after the DN
+		b = b[1:] // the flags after the DN
 	}
 	n, k := binary.Uvarint(b)
 	b = b[k:]

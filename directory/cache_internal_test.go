@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,6 +93,31 @@ func TestIdentityCacheKeepsBaseDNOnce(t *testing.T) {
 	}
 	if got, ok := c.get("user000123"); !ok || got.DN != "uid=user000123,"+base {
 		t.Fatalf("get(user000123) = %+v, %v; want DN uid=user000123,%s", got, ok, base)
+	}
+}
+
+// What an entry cuts off its DN comes back: the base DN and the name,
+// and nothing of a DN that only looks like them.
+func TestIdentityCacheDNsComeBackWhole(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := newIdentityCache(time.Minute, clk.now, testBaseDN)
+	for _, tc := range []struct{ name, dn string }{
+		{"alice", "uid=alice," + testBaseDN},
+		{"bob", "uid=bob,ou=staff,dc=example,dc=org"},
+		{"carol", "cn=Carol Jones," + testBaseDN},
+		{"dave", "uid=dave"},
+		{"eve", "uid=Eve," + testBaseDN}, // the directory's spelling
+		{"ve", "uid=eve," + testBaseDN},  // ends with the name all the same
+		{"frank", "uid=frank,ou=people,dc=example,dc=org,dc=extra"},
+		{"gina", testBaseDN},
+		{"hal", "uid=hal," + strings.ToUpper(testBaseDN)},
+	} {
+		id := Identity{ID: tc.name, DN: tc.dn, Groups: []string{"cn=staff,ou=groups,dc=example,dc=org"}}
+		c.put(tc.name, id)
+		got, ok := c.get(tc.name)
+		if !ok || got.DN != tc.dn || got.ID != tc.name || len(got.Groups) != 1 || got.Groups[0] != id.Groups[0] {
+			t.Errorf("put %q with DN %q; got %+v, %v", tc.name, tc.dn, got, ok)
+		}
 	}
 }
 
@@ -282,7 +308,7 @@ func TestIdentityCacheSweepReserves(t *testing.T) {
 // takes per user (B/entry), and how much of it is the arenas' room
 // (arena-B/entry; the rest is the index). They are the users of the peer
 // benchmark (README: Performance): named like user000123, DNs under the
-// base DN, no groups; an entry is 29 bytes of arena. at_once puts them at
+// base DN, no groups; an entry is 19 bytes of arena. at_once puts them at
 // one instant; over_a_TTL puts them evenly over a TTL with a sweep
 // half-way, as a running server would.
 func BenchmarkIdentityCacheMemory(b *testing.B) {
