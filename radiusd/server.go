@@ -335,10 +335,15 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	key := newCacheKey(d.src, d.pkt.Identifier, d.pkt.Authenticator)
 	switch state, resp := s.cache.begin(key, s.now()); state {
 	case cacheReplay:
-		s.counters.cacheHits.Add(1)
-		if resp = d.cl.expandResponse(resp, d.pkt); resp != nil {
-			s.write(conn, resp, d)
+		if resp = d.cl.expandResponse(resp, d.pkt); resp == nil {
+			// The answer does not sign again to the same bytes: the
+			// client's secret changed since, or the request only shares
+			// the original's cache entry. A duplicate all the same.
+			s.counters.drops[dropInFlight].Add(1)
+			return
 		}
+		s.counters.cacheHits.Add(1)
+		s.write(conn, resp, d)
 		return
 	case cacheInFlight:
 		s.counters.drops[dropInFlight].Add(1)
