@@ -18,14 +18,14 @@ import (
 // At thousands of requests a second the cache holds tens of thousands of
 // entries, so it holds no pointer per entry: each shard keeps its entries
 // in generations, a slice of fixed-size entries with an open-addressing
-// table over it, plus one byte arena holding the responses, without
-// most of their signatures (appendCompact: 8 bytes of an Access-Accept). The garbage
-// collector never scans them, and a generation is forgotten whole: sweep
-// starts a new generation every ttl/4 and forgets the oldest of five. A
-// response is always written to the newest, so it is held at least its
-// ttl, and at most 1.25 ttl. Nothing is ever removed from a generation: an
-// entry that moves to the newest is added there again, and lookups go
-// newest first.
+// table over it, plus one byte arena holding the responses without most
+// of their signatures (appendCompact: 8 bytes of an Access-Accept). The
+// garbage collector never scans them, and a generation is forgotten
+// whole: sweep starts a new generation every ttl/4 and forgets the oldest
+// of five. A response is always written to the newest, so it is held at
+// least its ttl, and at most 1.25 ttl. Nothing is ever removed from a
+// generation: an entry that moves to the newest is added there again, and
+// lookups go newest first.
 //
 // An entry is 28 bytes. It keeps a 128-bit digest of the key instead of
 // the key: two maphash hashes under random seeds of the cache's own. Two
@@ -34,8 +34,8 @@ import (
 // response signed again for the second request would not match the 32
 // bits of the first's Response Authenticator that the cache keeps, save
 // once in four billion, and is not sent (expandResponse). A collision can
-// cost a request its answer, never make an Accept for another. An expiry counts
-// milliseconds from its generation's base: an entry stays in a
+// cost a request its answer, never make an Accept for another. An expiry
+// counts milliseconds from its generation's base: an entry stays in a
 // generation about 1.25 ttl, far from the 49 days 32 bits hold.
 
 const (

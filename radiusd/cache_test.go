@@ -63,6 +63,14 @@ func TestDupCacheDroppedStaysDropped(t *testing.T) {
 	if st, _ := c.begin(k, now.Add(time.Second)); st != cacheInFlight {
 		t.Fatalf("retransmit of a dropped request: %v, want dropped", st)
 	}
+	// As the server records it: no response, compacted.
+	k2 := newCacheKey(netip.MustParseAddrPort("127.0.0.1:40000"), 2, [16]byte{})
+	var kept [64]byte
+	c.begin(k2, now)
+	c.finish(k2, appendCompact(kept[:0], nil), now)
+	if st, _ := c.begin(k2, now.Add(time.Second)); st != cacheInFlight {
+		t.Fatalf("retransmit of a dropped request, compacted: %v, want dropped", st)
+	}
 }
 
 // An answer is replayed for its whole TTL however the sweeps fall: on

@@ -360,12 +360,10 @@ func (s *Server) handleAuth(conn net.PacketConn, d *datagram) {
 	defer cancel()
 	resp := s.access(ctx, d.rt, d.cl, d.pkt, d.src, authenticated)
 	// Cache first, then send: a retransmit racing the answer must find it.
-	if resp == nil {
-		s.cache.finish(key, nil, s.now())
-	} else {
-		var kept [64]byte // an Access-Accept keeps 8 bytes
-		s.cache.finish(key, appendCompact(kept[:0], resp), s.now())
-	}
+	// No response (dropped) compacts to nothing, which the cache keeps
+	// as dropped.
+	var kept [64]byte // an Access-Accept keeps 8 bytes
+	s.cache.finish(key, appendCompact(kept[:0], resp), s.now())
 	finished = true
 	if resp != nil {
 		s.write(conn, resp, d)
