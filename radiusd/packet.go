@@ -137,11 +137,10 @@ func (cl *client) sign(b []byte, req *radius.Packet) {
 // both are computed over the request's Authenticator and the shared
 // secret, which a retransmit carries and its client has, so they come out
 // the same again. It keeps the first 4 bytes of the Response
-// Authenticator to check that they do. A request that only shares the
+// Authenticator to check that they do: a request that only shares the
 // original's cache entry (a 128-bit digest collision, see cache.go), or
-// a retransmit after its client's secret changed, gets nothing, where
-// the cache used to send the original's bytes, which its NAS would
-// discard. An Access-Accept is 38 bytes on the wire; 8 are kept.
+// a retransmit after its client's secret changed, gets nothing. An
+// Access-Accept is 38 bytes on the wire; 8 are kept.
 
 // signedLen is what appendCompact leaves out: 12 bytes of the Response
 // Authenticator and the whole Message-Authenticator attribute.
